@@ -1,0 +1,29 @@
+// Child process for bench/admission: serves either Stow's webhook server or a bare Fastify TLS
+// handler that always allows, on a free port, and prints the port.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../src/config/load.js';
+import { silentLogger } from '../src/util/logger.js';
+import { createRegistry } from '../src/util/metrics.js';
+import { buildWebhookServer } from '../src/webhooks/server.js';
+
+const [mode = 'stow', certsDir = ''] = process.argv.slice(2);
+const tls = { key: readFileSync(join(certsDir, 'tls.key'), 'utf8'), cert: readFileSync(join(certsDir, 'tls.crt'), 'utf8') };
+
+const app =
+  mode === 'bare'
+    ? (Fastify({ https: { ...tls, minVersion: 'TLSv1.2' } }) as unknown as FastifyInstance)
+    : buildWebhookServer({ config: loadConfig(), logger: silentLogger(), registry: createRegistry(), tls });
+if (mode === 'bare') {
+  const allow = async (req: { body: unknown }) => {
+    const review = req.body as { apiVersion: string; request: { uid: string } };
+    return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } };
+  };
+  app.post('/validate', allow);
+  app.post('/mutate', allow);
+}
+await app.listen({ host: '127.0.0.1', port: 0 });
+process.stdout.write(`${(app.server.address() as AddressInfo).port}\n`);
+process.on('SIGTERM', () => app.close().then(() => process.exit(0)));

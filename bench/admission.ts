@@ -1,0 +1,84 @@
+// bench/admission: throughput and p50/p99 latency of Stow's /validate and /mutate over TLS with
+// keep-alive, against a bare Fastify TLS handler that always allows, measured in the same run.
+// Target: Stow reaches at least 0.8 of the bare handler's throughput.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeDevCerts } from '../src/devenv/certs.js';
+import { type LoadResult, runLoad } from './lib/load.js';
+
+const TARGET_RATIO = 0.8;
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const serverScript = fileURLToPath(new URL('./admission-server.js', import.meta.url));
+
+const review = {
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: {
+    uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+    kind: { group: 'stow.dev', version: 'v1beta1', kind: 'PostgresDB' },
+    requestKind: { group: 'stow.dev', version: 'v1beta1', kind: 'PostgresDB' },
+    operation: 'CREATE',
+    namespace: 'payments',
+    name: 'orders',
+    object: {
+      apiVersion: 'stow.dev/v1beta1',
+      kind: 'PostgresDB',
+      metadata: { name: 'orders', namespace: 'payments', labels: { team: 'payments' } },
+      spec: {
+        instanceClass: 'db.m6g.large',
+        storage: { type: 'gp3', sizeGiB: 500, iops: 12000, throughputMiBps: 500, maxSizeGiB: 1000 },
+        backup: { retentionDays: 14, window: '03:00-04:00' },
+        maintenanceWindow: 'sun:05:00-sun:06:00',
+        tags: { team: 'payments', env: 'prod' },
+      },
+    },
+  },
+};
+
+async function startServer(mode: 'stow' | 'bare', certsDir: string) {
+  const child = spawn(process.execPath, [serverScript, mode, certsDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk) => resolve(Number(String(chunk).trim())));
+    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
+  });
+  return { port, stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
+}
+
+async function measure(mode: 'stow' | 'bare', path: string, certsDir: string, ca: string): Promise<LoadResult> {
+  const server = await startServer(mode, certsDir);
+  try {
+    const url = `https://127.0.0.1:${server.port}${path}`;
+    const body = JSON.stringify(review);
+    await runLoad({ url, body, ca, connections: CONNECTIONS, durationMs: 1000 }); // warm-up
+    return await runLoad({ url, body, ca, connections: CONNECTIONS, durationMs: DURATION_MS });
+  } finally {
+    await server.stop();
+  }
+}
+
+const fmt = (r: LoadResult) =>
+  `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2).padStart(6)} ms  p99 ${r.p99ms.toFixed(2).padStart(6)} ms  (${r.requests} requests, ${r.errors} errors)`;
+
+const dir = await mkdtemp(join(tmpdir(), 'stow-bench-'));
+try {
+  await makeDevCerts(dir);
+  const ca = await readFile(join(dir, 'ca.crt'), 'utf8');
+  console.log(`bench/admission: ${CONNECTIONS} keep-alive TLS connections, ${DURATION_MS / 1000}s per run, ${process.version}`);
+  let worst = Number.POSITIVE_INFINITY;
+  for (const path of ['/validate', '/mutate']) {
+    const bare = await measure('bare', path, dir, ca);
+    const stow = await measure('stow', path, dir, ca);
+    const ratio = stow.rps / bare.rps;
+    worst = Math.min(worst, ratio);
+    console.log(`${path.padEnd(10)} bare  ${fmt(bare)}`);
+    console.log(`${path.padEnd(10)} stow  ${fmt(stow)}`);
+    console.log(`${path.padEnd(10)} ratio ${ratio.toFixed(2)} of the bare handler's throughput (target >= ${TARGET_RATIO})`);
+  }
+  console.log(`result: ${worst >= TARGET_RATIO ? 'meets' : 'BELOW'} target (worst ratio ${worst.toFixed(2)})`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

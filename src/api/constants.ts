@@ -1,0 +1,25 @@
+export const GROUP = 'stow.dev';
+export const KIND = 'PostgresDB';
+export const PLURAL = 'postgresdbs';
+export const SINGULAR = 'postgresdb';
+export const SHORT_NAMES = ['pgdb'];
+export const CATEGORIES = ['stow'];
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+export const HUB_VERSION = 'v1beta1';
+export const SPOKE_VERSIONS = ['v1alpha1'] as const;
+export const SERVED_VERSIONS = ['v1alpha1', 'v1beta1'] as const;
+export type ServedVersion = (typeof SERVED_VERSIONS)[number];
+
+export const FINALIZER = 'stow.dev/finalizer';
+export const ANNOTATION_RECONCILE = 'stow.dev/reconcile';
+export const ANNOTATION_IDENTIFIER = 'stow.dev/identifier';
+export const ANNOTATION_CONVERSION_DATA = 'stow.dev/conversion-data';
+
+export const TAG_CLUSTER = 'stow.dev/cluster';
+export const TAG_NAMESPACE = 'stow.dev/namespace';
+export const TAG_NAME = 'stow.dev/name';
+export const TAG_UID = 'stow.dev/uid';
+export const TAG_MANAGED_BY = 'stow.dev/managed-by';
+export const MANAGED_BY_VALUE = 'stow';
+
+export const FIELD_MANAGER = 'stow';

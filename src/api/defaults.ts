@@ -1,0 +1,42 @@
+import type { OperatorConfig } from '../config/schema.js';
+import { POSTGRES_RESERVED_WORDS, RESERVED_DATABASE_NAMES } from '../validation/reserved-words.js';
+import type { PostgresDB } from './v1beta1.js';
+
+/** A PostgreSQL-safe database name from a Kubernetes name: `orders-db` → `orders_db`. */
+export function deriveDatabaseName(resourceName: string): string {
+  let name = resourceName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  if (!/^[a-z]/.test(name)) name = `db_${name}`;
+  name = name.slice(0, 63);
+  if (POSTGRES_RESERVED_WORDS.has(name) || RESERVED_DATABASE_NAMES.has(name)) name = `${name}_db`;
+  return name;
+}
+
+/**
+ * Fills empty fields only; never removes or rewrites a set field, and applying it twice is the same
+ * as applying it once. Names derived from metadata.name are left empty when the name is not yet known
+ * (generateName); the controller resolves them then.
+ */
+export function applyDefaults(object: PostgresDB, config: OperatorConfig): PostgresDB {
+  const result = structuredClone(object);
+  const spec = result.spec;
+  const name = result.metadata?.name;
+  spec.engineVersion ??= config.defaults.engineVersion;
+  spec.storage.type ??= config.defaults.storageType;
+  spec.multiAZ ??= false;
+  if (name) spec.databaseName ??= deriveDatabaseName(name);
+  spec.masterUsername ??= config.defaults.masterUsername;
+  spec.backup ??= {};
+  spec.backup.retentionDays ??= config.defaults.backupRetentionDays;
+  spec.deletionPolicy ??= config.defaults.deletionPolicy;
+  spec.deletionProtection ??= false;
+  spec.publiclyAccessible ??= false;
+  if (config.kmsKeyId) {
+    spec.encryption ??= {};
+    spec.encryption.kmsKeyId ||= config.kmsKeyId;
+  }
+  if (name) {
+    spec.secretName ??= name;
+    spec.serviceName ??= name;
+  }
+  return result;
+}

@@ -1,0 +1,100 @@
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
+import { createLogger } from '../util/logger.js';
+import { createRegistry } from '../util/metrics.js';
+import { CertWatcher } from '../webhooks/cert-watcher.js';
+import { buildMetricsServer, buildWebhookServer, replaceCertificate } from '../webhooks/server.js';
+
+export interface RunFlags {
+  config?: string;
+  'tls-dir'?: string;
+  'webhook-port'?: string;
+  'metrics-port'?: string;
+  'bind-address'?: string;
+  controller?: boolean;
+  webhooks?: boolean;
+  'leader-election-namespace'?: string;
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function port(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    throw new UsageError(`--${flag} must be a port number 0-65535 (got ${JSON.stringify(value)})`);
+  }
+  return parsed;
+}
+
+export interface RunningOperator {
+  webhookServer?: FastifyInstance;
+  metricsServer: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+/** Starts the webhook server, the metrics server and (leader-elected) controller; returns handles. */
+export async function startOperator(flags: RunFlags): Promise<RunningOperator> {
+  const logger = createLogger();
+  const config = loadConfig(flags.config ? resolve(flags.config) : DEFAULT_CONFIG_FILE);
+  const registry = createRegistry();
+  const host = flags['bind-address'] ?? '0.0.0.0';
+  const webhooksEnabled = flags.webhooks ?? true;
+  const controllerEnabled = flags.controller ?? true;
+  if (!webhooksEnabled && !controllerEnabled) throw new UsageError('--no-webhooks and --no-controller leave nothing to run');
+
+  let webhookServer: FastifyInstance | undefined;
+  let certWatcher: CertWatcher | undefined;
+  if (webhooksEnabled) {
+    const tlsDir = resolve(flags['tls-dir'] ?? 'certs/dev');
+    certWatcher = new CertWatcher({ dir: tlsDir, logger, onChange: (pair) => replaceCertificate(server, pair) });
+    const server = buildWebhookServer({
+      config,
+      logger,
+      registry,
+      tls: certWatcher.initial,
+    });
+    webhookServer = server;
+    await server.listen({ host, port: port(flags['webhook-port'], 9443, 'webhook-port') });
+    certWatcher.start();
+  }
+
+  const controller = undefined as { stop(): Promise<void> } | undefined;
+
+  const metricsServer = buildMetricsServer({
+    logger,
+    registry,
+    notReadyReason: () => (webhooksEnabled && !webhookServer?.server.listening ? 'webhook server not listening' : undefined),
+  });
+  await metricsServer.listen({ host, port: port(flags['metrics-port'], 8080, 'metrics-port') });
+  logger.info(
+    { webhooks: webhookServer ? webhookServer.server.address() : 'off', metrics: metricsServer.server.address(), controller: controllerEnabled },
+    'stow is running',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down');
+      certWatcher?.stop();
+      await controller?.stop();
+      await webhookServer?.close();
+      await metricsServer.close();
+    })();
+    return stopping;
+  };
+  return { webhookServer, metricsServer, stop };
+}
+
+export async function runOperator(flags: RunFlags): Promise<number> {
+  const operator = await startOperator(flags);
+  await new Promise<void>((resolveSignal) => {
+    process.once('SIGTERM', resolveSignal);
+    process.once('SIGINT', resolveSignal);
+  });
+  await operator.stop();
+  return 0;
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TSchema } from '@sinclair/typebox';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { validateMasterUsername } from '../validation/names.js';
+import { validateKmsKey } from '../validation/settings.js';
+import { type OperatorConfig, OperatorConfigFile, StorageRules } from './schema.js';
+
+/** The package's own `config/` folder (works from src/ under tsc's dist/ layout and from an install). */
+export const PACKAGE_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../config');
+export const DEFAULT_CONFIG_FILE = resolve(PACKAGE_CONFIG_DIR, 'operator.yaml');
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function readYaml(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read ${what} ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`${what} ${file} is not valid YAML: ${(error as Error).message}`);
+  }
+}
+
+/** Every schema violation as `  path: message (got value)`, one line per path. */
+function schemaProblems<T extends TSchema>(schema: T, value: unknown): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const error of Value.Errors(schema, value)) {
+    const path = error.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    // A missing property is also "not an object/integer/…" at the same path: report it once.
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const members = (error.schema as { anyOf?: Array<{ const?: unknown }> }).anyOf;
+    if (error.type === ValueErrorType.ObjectRequiredProperty) problems.push(`  ${path}: is required`);
+    else if (error.type === ValueErrorType.Union && members?.every((member) => 'const' in member)) {
+      const values = members.map((member) => String(member.const)).join(', ');
+      problems.push(`  ${path}: must be one of ${values} (got ${JSON.stringify(error.value)})`);
+    } else problems.push(`  ${path}: ${error.message} (got ${JSON.stringify(error.value)})`);
+  }
+  return problems;
+}
+
+/** Values of the right type that every PostgresDB would inherit, and the admission rules refuse. */
+function semanticProblems(parsed: OperatorConfigFile): string[] {
+  const username = parsed.defaults?.masterUsername;
+  return [
+    ...(username === undefined ? [] : validateMasterUsername(username)).map(
+      (error) => `  defaults.masterUsername: ${error.message} (got ${JSON.stringify(username)})`,
+    ),
+    ...validateKmsKey(parsed.kmsKeyId).map(
+      (error) => `  kmsKeyId: ${error.message} (got ${JSON.stringify(parsed.kmsKeyId)})`,
+    ),
+    ...(parsed.storageRules ? rangeProblems(parsed.storageRules, 'storageRules.') : []),
+  ];
+}
+
+/** A swapped range would refuse every PostgresDB of that storage type. */
+function rangeProblems(rules: StorageRules, prefix: string): string[] {
+  return (['gp2', 'gp3', 'io1', 'io2', 'standard'] as const).flatMap((type) => {
+    const { sizeGiB, iops, throughput } = rules[type];
+    const ranges: Array<[string, number | undefined, number | undefined]> = [
+      ['sizeGiB', sizeGiB.min, sizeGiB.max],
+      ['iops', iops.min, iops.max],
+      ['iops per GiB', iops.minPerGiB, iops.maxPerGiB],
+      ['throughput', throughput.min, throughput.max],
+    ];
+    return ranges
+      .filter(([, min, max]) => min !== undefined && max !== undefined && min > max)
+      .map(([what, min, max]) => `  ${prefix}${type}: ${what} minimum ${min} is above maximum ${max}`);
+  });
+}
+
+/** Reads and validates the operator configuration; every problem is reported at once. */
+export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
+  const raw = readYaml(file, 'configuration file');
+  const parsed = raw as OperatorConfigFile;
+  const schemaErrors = schemaProblems(OperatorConfigFile, raw);
+  const problems = schemaErrors.length ? schemaErrors : semanticProblems(parsed);
+  if (problems.length) throw new ConfigError(`invalid configuration in ${file}:\n${problems.join('\n')}`);
+  const rulesFile = resolve(
+    dirname(file),
+    parsed.storageRulesFile ?? resolve(PACKAGE_CONFIG_DIR, 'storage-rules.yaml'),
+  );
+  const storageRules = parsed.storageRules ?? readYaml(rulesFile, 'storage rules file');
+  if (!parsed.storageRules) {
+    const schemaErrors = schemaProblems(StorageRules, storageRules);
+    const problems = schemaErrors.length ? schemaErrors : rangeProblems(storageRules as StorageRules, '');
+    if (problems.length)
+      throw new ConfigError(`invalid storage rules in ${rulesFile}:\n${problems.join('\n')}`);
+  }
+  return {
+    region: process.env.AWS_REGION ?? parsed.region ?? 'us-east-1',
+    clusterName: parsed.clusterName ?? 'local',
+    identifierPrefix: parsed.identifierPrefix ?? 'stow',
+    subnetGroupName: parsed.subnetGroupName ?? '',
+    securityGroupIds: parsed.securityGroupIds ?? [],
+    parameterGroupName: parsed.parameterGroupName ?? '',
+    kmsKeyId: parsed.kmsKeyId ?? '',
+    defaults: {
+      engineVersion: parsed.defaults?.engineVersion ?? '16',
+      storageType: (parsed.defaults?.storageType as OperatorConfig['defaults']['storageType']) ?? 'gp3',
+      backupRetentionDays: parsed.defaults?.backupRetentionDays ?? 7,
+      deletionPolicy:
+        (parsed.defaults?.deletionPolicy as OperatorConfig['defaults']['deletionPolicy']) ?? 'Snapshot',
+      masterUsername: parsed.defaults?.masterUsername ?? 'stow_admin',
+    },
+    extraTags: parsed.extraTags ?? {},
+    resyncPeriodSeconds: parsed.resyncPeriodSeconds ?? 300,
+    reconcileConcurrency: parsed.reconcileConcurrency ?? 4,
+    storageRules: storageRules as StorageRules,
+  };
+}

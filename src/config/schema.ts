@@ -1,0 +1,91 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+const Range = Type.Object({ min: Type.Integer({ minimum: 0 }), max: Type.Integer({ minimum: 0 }) });
+
+export const StorageTypeRule = Type.Object({
+  sizeGiB: Range,
+  provisionedFromGiB: Type.Optional(Type.Integer({ minimum: 0 })),
+  iops: Type.Object({
+    allowed: Type.Boolean(),
+    required: Type.Optional(Type.Boolean()),
+    min: Type.Optional(Type.Integer({ minimum: 0 })),
+    max: Type.Optional(Type.Integer({ minimum: 0 })),
+    minPerGiB: Type.Optional(Type.Number({ minimum: 0 })),
+    maxPerGiB: Type.Optional(Type.Number({ minimum: 0 })),
+  }),
+  throughput: Type.Object({
+    allowed: Type.Boolean(),
+    min: Type.Optional(Type.Integer({ minimum: 0 })),
+    max: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxPerIops: Type.Optional(Type.Number({ minimum: 0 })),
+  }),
+  warning: Type.Optional(Type.String()),
+});
+export type StorageTypeRule = Static<typeof StorageTypeRule>;
+
+export const StorageRules = Type.Object({
+  gp2: StorageTypeRule,
+  gp3: StorageTypeRule,
+  io1: StorageTypeRule,
+  io2: StorageTypeRule,
+  standard: StorageTypeRule,
+  autoscaling: Type.Object({ minHeadroomPercent: Type.Number({ minimum: 0 }), maxSizeGiB: Type.Integer() }),
+  growth: Type.Object({ minPercent: Type.Number({ minimum: 0 }) }),
+});
+export type StorageRules = Static<typeof StorageRules>;
+
+export const OperatorConfigFile = Type.Object(
+  {
+    region: Type.Optional(Type.String({ minLength: 1 })),
+    clusterName: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$' })),
+    identifierPrefix: Type.Optional(Type.String({ pattern: '^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$' })),
+    subnetGroupName: Type.Optional(Type.String()),
+    securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-([0-9a-f]{8}|[0-9a-f]{17})$' }))),
+    parameterGroupName: Type.Optional(Type.String()),
+    kmsKeyId: Type.Optional(Type.String()),
+    defaults: Type.Optional(
+      Type.Object(
+        {
+          engineVersion: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })),
+          storageType: Type.Optional(
+            Type.Union(['gp2', 'gp3', 'io1', 'io2', 'standard'].map((v) => Type.Literal(v))),
+          ),
+          backupRetentionDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 35 })),
+          deletionPolicy: Type.Optional(
+            Type.Union(['Delete', 'Snapshot', 'Retain'].map((v) => Type.Literal(v))),
+          ),
+          masterUsername: Type.Optional(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,15}$' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    extraTags: Type.Optional(Type.Record(Type.String(), Type.String())),
+    resyncPeriodSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    reconcileConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    storageRulesFile: Type.Optional(Type.String()),
+    storageRules: Type.Optional(StorageRules),
+  },
+  { additionalProperties: false },
+);
+export type OperatorConfigFile = Static<typeof OperatorConfigFile>;
+
+export interface OperatorConfig {
+  region: string;
+  clusterName: string;
+  identifierPrefix: string;
+  subnetGroupName: string;
+  securityGroupIds: string[];
+  parameterGroupName: string;
+  kmsKeyId: string;
+  defaults: {
+    engineVersion: string;
+    storageType: 'gp2' | 'gp3' | 'io1' | 'io2' | 'standard';
+    backupRetentionDays: number;
+    deletionPolicy: 'Delete' | 'Snapshot' | 'Retain';
+    masterUsername: string;
+  };
+  extraTags: Record<string, string>;
+  resyncPeriodSeconds: number;
+  reconcileConcurrency: number;
+  storageRules: StorageRules;
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { GROUP, HUB_VERSION, KIND } from '../api/constants.js';
+import type { PostgresDB } from '../api/v1beta1.js';
+import type { KubeResources } from './kube/resources.js';
+import type { CoreEvent } from './kube/types.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventSink {
+  record(
+    object: PostgresDB,
+    type: EventType,
+    reason: string,
+    message: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
+}
+
+/** Repeats of the same event within this window bump the count of the existing one (like client-go). */
+const AGGREGATION_WINDOW_MS = 10 * 60_000;
+const MAX_REMEMBERED = 4096;
+
+interface Remembered {
+  name: string;
+  namespace: string;
+  count: number;
+  firstTimestamp: string;
+  sentAt: number;
+}
+
+/** Writes core/v1 Events; an Event that cannot be written is logged, never fails a reconcile. */
+export class EventRecorder implements EventSink {
+  private readonly recent = new Map<string, Remembered>();
+
+  constructor(
+    private readonly kube: KubeResources,
+    private readonly component: string,
+    private readonly instance: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async record(object: PostgresDB, type: EventType, reason: string, message: string, signal?: AbortSignal) {
+    const namespace = object.metadata.namespace ?? 'default';
+    const uid = object.metadata.uid ?? '';
+    const key = `${uid}\u0000${type}\u0000${reason}\u0000${message}`;
+    const now = new Date();
+    const timestamp = now.toISOString();
+    this.logger.info(
+      { object: `${namespace}/${object.metadata.name}`, type, reason, eventMessage: message },
+      'event',
+    );
+    try {
+      const previous = this.recent.get(key);
+      if (previous && now.getTime() - previous.sentAt < AGGREGATION_WINDOW_MS) {
+        previous.count++;
+        previous.sentAt = now.getTime();
+        await this.kube.patchEvent(
+          previous.namespace,
+          previous.name,
+          { count: previous.count, lastTimestamp: timestamp },
+          signal,
+        );
+        return;
+      }
+      const event: CoreEvent = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${object.metadata.name}.${randomBytes(8).toString('hex')}`, namespace },
+        involvedObject: {
+          apiVersion: `${GROUP}/${HUB_VERSION}`,
+          kind: KIND,
+          name: object.metadata.name ?? '',
+          namespace,
+          uid,
+          ...(object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
+        },
+        reason,
+        message,
+        type,
+        count: 1,
+        firstTimestamp: timestamp,
+        lastTimestamp: timestamp,
+        source: { component: this.component },
+        reportingComponent: this.component,
+        reportingInstance: this.instance,
+      };
+      await this.kube.createEvent(event, signal);
+      if (this.recent.size >= MAX_REMEMBERED) this.recent.delete(this.recent.keys().next().value!);
+      this.recent.set(key, {
+        name: event.metadata.name,
+        namespace,
+        count: 1,
+        firstTimestamp: timestamp,
+        sentAt: now.getTime(),
+      });
+    } catch (error) {
+      this.recent.delete(key);
+      if (!signal?.aborted) this.logger.warn({ reason, err: String(error) }, 'could not write an Event');
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { SdkRdsGateway } from '../aws/sdk-gateway.js';
+import type { RdsGateway } from '../aws/types.js';
+import type { OperatorConfig } from '../config/schema.js';
+import type { BackoffPolicy } from './backoff.js';
+import { EventRecorder } from './events.js';
+import { createKubeClient, type RequestObserver } from './kube/client.js';
+import { KubeResources } from './kube/resources.js';
+import { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
+import { controllerMetrics } from './metrics.js';
+import { ControllerRuntime, type ResyncReport } from './runtime.js';
+
+export type { LeaderElectionOptions } from './leader-election.js';
+export type { ResyncReport } from './runtime.js';
+
+export interface StartControllerOptions {
+  kubeConfig: KubeConfig;
+  config: OperatorConfig;
+  /** Default: the AWS SDK gateway (default credential chain; AWS_ENDPOINT_URL_RDS honoured). */
+  rds?: RdsGateway;
+  /** For the default gateway: an RDS endpoint overriding the environment (the emulator). */
+  rdsEndpoint?: string;
+  logger: Logger;
+  registry: Registry;
+  leaderElection: LeaderElectionOptions;
+  /** Default: config.resyncPeriodSeconds. */
+  resyncPeriodSeconds?: number;
+  /** How soon a non-available instance is looked at again. Default 15. */
+  pollIntervalSeconds?: number;
+  /** Reconnect a watch silent this long. Default 300. */
+  watchdogSeconds?: number;
+  /** Full re-list of the watched objects this often. Default 1800. */
+  relistPeriodSeconds?: number;
+  /** Default: config.reconcileConcurrency. */
+  concurrency?: number;
+  backoff?: BackoffPolicy;
+  /** Sees every Kubernetes request the controller makes (tests count writes with it). */
+  observeKubeRequest?: RequestObserver;
+}
+
+export interface RunningController {
+  /** Stops reconciling, then releases the Lease. */
+  stop(): Promise<void>;
+  isLeader(): boolean;
+  /** Runs a resync now and waits until the reconciles it queued are done; undefined when not leading. */
+  resyncNow(): Promise<ResyncReport | undefined>;
+  /** Resolves when the work queue is empty and idle (immediately when not leading). */
+  waitIdle(): Promise<void>;
+}
+
+/**
+ * Campaigns for the Lease; while this replica holds it, runs the controller. Losing the Lease stops
+ * reconciling at once (in-flight calls are aborted); the replica then campaigns again.
+ */
+export async function startController(options: StartControllerOptions): Promise<RunningController> {
+  const { config, logger } = options;
+  const metrics = controllerMetrics(options.registry);
+  const observe: RequestObserver = (method, path, code) => {
+    metrics.kubeRequest(method, path, code);
+    options.observeKubeRequest?.(method, path, code);
+  };
+  const client = await createKubeClient(options.kubeConfig, observe);
+  const kube = new KubeResources(client);
+  const ownGateway = options.rds
+    ? undefined
+    : new SdkRdsGateway({
+        region: config.region,
+        registry: options.registry,
+        ...(options.rdsEndpoint ? { endpoint: options.rdsEndpoint } : {}),
+      });
+  const rds = options.rds ?? ownGateway!;
+  const controllerLogger = logger.child({ component: 'controller' });
+  const events = new EventRecorder(
+    kube,
+    'stow-controller',
+    options.leaderElection.identity,
+    controllerLogger,
+  );
+  let runtime: ControllerRuntime | undefined;
+
+  const elector = new LeaderElector(
+    kube,
+    options.leaderElection,
+    {
+      async onStartedLeading(signal) {
+        metrics.isLeader(true);
+        const current = new ControllerRuntime({
+          client,
+          kube,
+          rds,
+          config,
+          logger: controllerLogger,
+          metrics,
+          events,
+          settings: {
+            resyncPeriodMs: (options.resyncPeriodSeconds ?? config.resyncPeriodSeconds) * 1000,
+            pollIntervalMs: (options.pollIntervalSeconds ?? 15) * 1000,
+            watchdogMs: (options.watchdogSeconds ?? 300) * 1000,
+            relistPeriodMs: (options.relistPeriodSeconds ?? 1800) * 1000,
+            concurrency: options.concurrency ?? config.reconcileConcurrency,
+            ...(options.backoff ? { backoff: options.backoff } : {}),
+          },
+        });
+        runtime = current;
+        const stopped = new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+        try {
+          await Promise.race([current.start(), stopped]);
+          await stopped;
+        } finally {
+          runtime = undefined;
+          await current.stop();
+        }
+      },
+      async onStoppedLeading() {
+        metrics.isLeader(false);
+      },
+    },
+    controllerLogger,
+  );
+  elector.start();
+
+  return {
+    async stop() {
+      await elector.stop();
+      client.close();
+      ownGateway?.destroy();
+    },
+    isLeader: () => elector.isLeader(),
+    async resyncNow() {
+      const current = runtime;
+      if (!current) return undefined;
+      const report = await current.resyncNow();
+      await current.waitIdle();
+      return report;
+    },
+    waitIdle: () => runtime?.waitIdle() ?? Promise.resolve(),
+  };
+}

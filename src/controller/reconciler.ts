@@ -1,0 +1,487 @@
+import { FINALIZER } from '../api/constants.js';
+import { applyDefaults } from '../api/defaults.js';
+import type { PostgresDB, PostgresDBStatus } from '../api/v1beta1.js';
+import { isRdsError } from '../aws/errors.js';
+import type { RdsInstance } from '../aws/types.js';
+import { formatFieldErrors, validateCreate } from '../validation/index.js';
+import {
+  changedSecretKeys,
+  type Credentials,
+  encodeSecretData,
+  newSecret,
+  secretContents,
+  storedPassword,
+} from './connection-secret.js';
+import {
+  boundIdentifier,
+  hasFinalizer,
+  identityOf,
+  isAdopting,
+  type ReconcilerContext,
+  type RunOptions,
+} from './context.js';
+import { desiredCreateInput, desiredTags } from './desired-instance.js';
+import { newService, serviceMatches, desiredServiceSpec } from './external-service.js';
+import { describeOwner, ownershipOf, ownershipTags, type ResourceIdentity } from './identifier.js';
+import {
+  describeModifications,
+  hasModifications,
+  instanceModifications,
+  missingTags,
+} from './instance-modifications.js';
+import { isKubeError } from './kube/client.js';
+import type { Secret, Service } from './kube/types.js';
+import { ANNOTATION_PASSWORD_RESET, LABEL_MANAGED_BY, LABEL_OWNER, MANAGED_BY } from './labels.js';
+import { createMergePatch } from './merge-patch.js';
+import { isOwnedBy, ownerReference } from './owner.js';
+import { generatePassword } from './password.js';
+import { describeFailure, ReconcileError, StaleObservation } from './reconcile-error.js';
+import { buildStatus, isAvailable, isConnectable, isReady, statusChanged } from './status.js';
+import type { WorkResult } from './work-queue.js';
+
+/**
+ * One reconcile of a live (not deleted) PostgresDB: read the world, move each part one step toward
+ * the spec, record what was seen. Level-based: it assumes nothing about earlier runs, and a run that
+ * finds nothing to change writes nothing.
+ */
+export async function reconcileLive(
+  context: ReconcilerContext,
+  object: PostgresDB,
+  run: RunOptions,
+): Promise<WorkResult> {
+  const step = new LiveReconcile(context, object, run);
+  try {
+    step.guardAgainstInvalidSpec();
+    await step.ensureFinalizer();
+    await step.observeInstance();
+    await step.checkOwnership();
+    await step.ensureSecretWithPassword();
+    await step.createOrUpdateInstance();
+    await step.resetPasswordIfPending();
+    await step.ensureTags();
+    await step.fillConnectionKeys();
+    await step.ensureService();
+    await step.writeStatus();
+    await step.announceReadiness();
+    return step.nextRun();
+  } catch (error) {
+    return step.fail(error);
+  }
+}
+
+/** State of one reconcile, filled in step by step. */
+class LiveReconcile {
+  private object: PostgresDB;
+  private spec: PostgresDB['spec'];
+  private readonly identity: ResourceIdentity;
+  private readonly identifier: string;
+  private readonly key: string;
+  private instance: RdsInstance | undefined;
+  private instanceObserved = false;
+  private fromList: boolean;
+  private secret: Secret | undefined;
+  private password: string | undefined;
+  private service: Service | undefined;
+  private readyBefore = false;
+  private readyNow = false;
+
+  constructor(
+    private readonly context: ReconcilerContext,
+    object: PostgresDB,
+    private readonly run: RunOptions,
+  ) {
+    this.object = object;
+    this.spec = object.spec;
+    this.identity = identityOf(object, context.config);
+    this.identifier = boundIdentifier(object, context.config);
+    this.key = `${this.identity.namespace}/${this.identity.name}`;
+    this.fromList = run.listed !== undefined;
+  }
+
+  private get signal() {
+    return this.run.signal;
+  }
+
+  private get log() {
+    return this.context.logger;
+  }
+
+  /** A listed observation may only confirm the steady state: before any write, read afresh. */
+  private beforeWrite(): void {
+    if (this.fromList)
+      throw new StaleObservation(`listed observation of ${this.identifier} needs confirming`);
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    this.beforeWrite();
+    return this.context.events.record(this.object, type, reason, message, this.signal);
+  }
+
+  /** The webhook may have been bypassed: defaulting and validation run again, before any AWS call. */
+  guardAgainstInvalidSpec(): void {
+    const { errors } = validateCreate(this.object, this.context.config);
+    if (errors.length) {
+      throw new ReconcileError('InvalidSpec', `The spec is invalid: ${formatFieldErrors(errors)}`, 'wait');
+    }
+    this.spec = applyDefaults(this.object, this.context.config).spec;
+  }
+
+  async ensureFinalizer(): Promise<void> {
+    if (hasFinalizer(this.object)) return;
+    this.beforeWrite();
+    const finalizers = [...(this.object.metadata.finalizers ?? []), FINALIZER];
+    this.object = await this.context.kube.patchPostgresDB(
+      this.identity.namespace,
+      this.identity.name,
+      { metadata: { finalizers, resourceVersion: this.object.metadata.resourceVersion } },
+      this.signal,
+    );
+  }
+
+  async observeInstance(): Promise<void> {
+    this.instance =
+      this.run.listed ?? (await this.context.rds.describeInstance(this.identifier, this.signal));
+    this.instanceObserved = true;
+  }
+
+  async checkOwnership(): Promise<void> {
+    const instance = this.instance;
+    if (!instance) {
+      if (isAdopting(this.object)) {
+        throw new ReconcileError(
+          'AdoptionTargetNotFound',
+          `RDS instance ${this.identifier} named by the stow.dev/identifier annotation does not exist; fix or remove the annotation`,
+          'wait',
+        );
+      }
+      return;
+    }
+    const ownership = ownershipOf(instance.tags, this.identity);
+    if (ownership === 'ours') return;
+    if (ownership === 'unmanaged' && isAdopting(this.object)) {
+      this.beforeWrite();
+      const tags = ownershipTags(this.identity);
+      await this.context.rds.addTags(instance.arn, tags, this.signal);
+      instance.tags = { ...instance.tags, ...tags };
+      await this.event('Normal', 'Adopted', `Adopted existing RDS instance ${instance.identifier}`);
+      return;
+    }
+    this.refuseInstance(instance, ownership === 'other');
+  }
+
+  private refuseInstance(instance: RdsInstance, ownedByOther: boolean): never {
+    this.instance = undefined;
+    const why = ownedByOther
+      ? `it is managed by ${describeOwner(instance.tags)}`
+      : 'it exists but is not managed by stow; to adopt it, set the annotation stow.dev/identifier to its identifier';
+    throw new ReconcileError(
+      'AdoptionRefused',
+      `RDS instance ${instance.identifier} was not taken over: ${why}`,
+      'wait',
+    );
+  }
+
+  /**
+   * The Secret, with the password, exists before the instance does; the password is generated once
+   * and never replaced for an existing instance (except on adoption, where it is not known yet).
+   */
+  async ensureSecretWithPassword(): Promise<void> {
+    const name = this.spec.secretName!;
+    const namespace = this.identity.namespace;
+    let secret = this.context.secrets.get(`${namespace}/${name}`);
+    if (!secret && this.instance) secret = await this.context.kube.getSecret(namespace, name, this.signal);
+    if (secret && !isOwnedBy(secret, this.identity.uid)) secret = await this.takeOverSecret(secret);
+    if (!secret) secret = await this.createSecret();
+    this.secret = secret;
+    this.password = storedPassword(secret);
+    if (!this.password) {
+      throw new ReconcileError(
+        'SecretIncomplete',
+        `Secret ${name} has no password key; restore it, or set the annotation stow.dev/identifier=${this.identifier} to let the controller set a new password`,
+        'wait',
+      );
+    }
+  }
+
+  /** Only on adoption, and only a Secret that already holds a password: bring-your-own credentials. */
+  private async takeOverSecret(secret: Secret): Promise<Secret> {
+    const name = secret.metadata.name;
+    if (!isAdopting(this.object) || !storedPassword(secret)) {
+      throw new ReconcileError(
+        'SecretConflict',
+        `Secret ${name} exists and does not belong to this PostgresDB; delete it or choose another spec.secretName`,
+        'wait',
+      );
+    }
+    this.beforeWrite();
+    return this.context.kube.patchSecret(
+      this.identity.namespace,
+      name,
+      {
+        metadata: {
+          labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_OWNER]: this.identity.name },
+          ownerReferences: [...(secret.metadata.ownerReferences ?? []), ownerReference(this.object)],
+          resourceVersion: secret.metadata.resourceVersion,
+        },
+      },
+      this.signal,
+    );
+  }
+
+  private async createSecret(): Promise<Secret> {
+    const name = this.spec.secretName!;
+    if (this.instance && !isAdopting(this.object)) {
+      throw new ReconcileError(
+        'SecretMissing',
+        `Secret ${name} holding the master password of ${this.identifier} is missing; the controller never replaces ` +
+          `the password of an existing instance. Restore the Secret, or set the annotation stow.dev/identifier=${this.identifier} to let it set a new one`,
+        'wait',
+      );
+    }
+    this.beforeWrite();
+    const credentials: Credentials = { ...this.credentialsWithout(), password: generatePassword() };
+    const pendingReset = this.instance ? { [ANNOTATION_PASSWORD_RESET]: 'pending' } : undefined;
+    const secret = newSecret(
+      name,
+      this.identity.namespace,
+      ownerReference(this.object),
+      secretContents(credentials),
+      pendingReset,
+    );
+    try {
+      return await this.context.kube.createSecret(secret, this.signal);
+    } catch (error) {
+      if (!isKubeError(error, 409)) throw error;
+      const existing = await this.context.kube.getSecret(this.identity.namespace, name, this.signal);
+      if (!existing) throw error;
+      return isOwnedBy(existing, this.identity.uid) ? existing : this.takeOverSecret(existing);
+    }
+  }
+
+  private credentialsWithout(): Omit<Credentials, 'password'> {
+    return {
+      username: this.instance?.masterUsername || this.spec.masterUsername!,
+      databaseName: this.instance?.databaseName || this.spec.databaseName!,
+    };
+  }
+
+  async createOrUpdateInstance(): Promise<void> {
+    if (!this.instance) return this.createInstance();
+    const instance = this.instance;
+    if (!isAvailable(instance)) return;
+    const changes = instanceModifications(this.spec, this.context.config, instance);
+    if (!hasModifications(changes)) return;
+    this.beforeWrite();
+    this.instance = await this.context.rds.modifyInstance(instance.identifier, changes, this.signal);
+    await this.event(
+      'Normal',
+      'Modifying',
+      `Modifying RDS instance ${instance.identifier}: ${describeModifications(changes)}`,
+    );
+  }
+
+  /**
+   * Looked up first (observeInstance), so a crash after CreateDBInstance finds the instance; should
+   * RDS still answer DBInstanceAlreadyExists, the instance is taken when its tags say it is ours.
+   */
+  private async createInstance(): Promise<void> {
+    this.beforeWrite();
+    const input = desiredCreateInput(
+      { ...this.object, spec: this.spec },
+      this.context.config,
+      this.identifier,
+      this.password!,
+      ownershipTags(this.identity),
+    );
+    try {
+      this.instance = await this.context.rds.createInstance(input, this.signal);
+    } catch (error) {
+      if (!isRdsError(error, 'AlreadyExists')) throw error;
+      const existing = await this.context.rds.describeInstance(this.identifier, this.signal);
+      if (!existing) throw error;
+      if (ownershipOf(existing.tags, this.identity) !== 'ours') this.refuseInstance(existing, true);
+      this.instance = existing;
+      this.log.info(
+        { object: this.key, identifier: this.identifier },
+        'found own instance after DBInstanceAlreadyExists',
+      );
+      return;
+    }
+    await this.event(
+      'Normal',
+      'Creating',
+      `Creating RDS instance ${this.identifier} (${input.instanceClass}, ${input.allocatedStorageGiB} GiB ${input.storageType}, PostgreSQL ${input.engineVersion})`,
+    );
+  }
+
+  async resetPasswordIfPending(): Promise<void> {
+    const instance = this.instance;
+    if (!instance || this.secret?.metadata.annotations?.[ANNOTATION_PASSWORD_RESET] !== 'pending') return;
+    if (!isAvailable(instance)) return;
+    this.beforeWrite();
+    this.instance = await this.context.rds.modifyInstance(
+      instance.identifier,
+      { masterUserPassword: this.password! },
+      this.signal,
+    );
+    this.secret = await this.context.kube.patchSecret(
+      this.identity.namespace,
+      this.secret.metadata.name,
+      { metadata: { annotations: { [ANNOTATION_PASSWORD_RESET]: null } } },
+      this.signal,
+    );
+    await this.event(
+      'Normal',
+      'PasswordSet',
+      `Set a new master password on adopted RDS instance ${instance.identifier}`,
+    );
+  }
+
+  async ensureTags(): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    const missing = missingTags(
+      desiredTags(this.spec, this.context.config, ownershipTags(this.identity)),
+      instance.tags,
+    );
+    if (Object.keys(missing).length === 0) return;
+    this.beforeWrite();
+    await this.context.rds.addTags(instance.arn, missing, this.signal);
+    instance.tags = { ...instance.tags, ...missing };
+  }
+
+  /** Connection keys appear once RDS reports the endpoint; keys are compared before anything is written. */
+  async fillConnectionKeys(): Promise<void> {
+    const secret = this.secret!;
+    const credentials: Credentials = { ...this.credentialsWithout(), password: this.password! };
+    const wanted = secretContents(credentials, this.instance?.endpoint);
+    const changed = changedSecretKeys(secret, wanted);
+    if (Object.keys(changed).length === 0) return;
+    this.beforeWrite();
+    this.secret = await this.context.kube.patchSecret(
+      this.identity.namespace,
+      secret.metadata.name,
+      { data: encodeSecretData(changed) },
+      this.signal,
+    );
+  }
+
+  async ensureService(): Promise<void> {
+    const instance = this.instance;
+    const name = this.spec.serviceName!;
+    const namespace = this.identity.namespace;
+    let service = this.context.services.get(`${namespace}/${name}`);
+    if (!instance?.endpoint || !isConnectable(instance)) {
+      this.service = service && isOwnedBy(service, this.identity.uid) ? service : undefined;
+      return;
+    }
+    const target = instance.endpoint;
+    if (!service) service = await this.createService(name, target);
+    if (!isOwnedBy(service, this.identity.uid)) {
+      throw new ReconcileError(
+        'ServiceConflict',
+        `Service ${name} exists and does not belong to this PostgresDB; delete it or choose another spec.serviceName`,
+        'wait',
+      );
+    }
+    if (!serviceMatches(service, target)) {
+      this.beforeWrite();
+      service = await this.context.kube.patchService(
+        namespace,
+        name,
+        { spec: desiredServiceSpec(target) },
+        this.signal,
+      );
+    }
+    this.service = service;
+  }
+
+  private async createService(name: string, target: { address: string; port: number }): Promise<Service> {
+    this.beforeWrite();
+    try {
+      return await this.context.kube.createService(
+        newService(name, this.identity.namespace, ownerReference(this.object), target),
+        this.signal,
+      );
+    } catch (error) {
+      if (!isKubeError(error, 409)) throw error;
+      const existing = await this.context.kube.getService(this.identity.namespace, name, this.signal);
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  async writeStatus(failure?: { reason: string; message: string }): Promise<void> {
+    const next = buildStatus({
+      previous: this.object.status,
+      generation: this.object.metadata.generation,
+      identifier: this.instance ? this.identifier : undefined,
+      instance: this.instance,
+      instanceObserved: this.instanceObserved,
+      secretName: this.secret ? this.secret.metadata.name : undefined,
+      serviceName: this.service ? this.service.metadata.name : undefined,
+      failure,
+      now: this.context.now().toISOString(),
+    });
+    await writeStatusIfChanged(this.context, this.object, next, this.signal, () => this.beforeWrite());
+    this.readyBefore = isReady(this.object.status);
+    this.readyNow = isReady(next);
+  }
+
+  async announceReadiness(): Promise<void> {
+    if (this.readyNow && !this.readyBefore) {
+      const endpoint = this.instance?.endpoint;
+      await this.event(
+        'Normal',
+        'Ready',
+        `RDS instance ${this.identifier} is available at ${endpoint?.address}:${endpoint?.port}`,
+      );
+    }
+  }
+
+  nextRun(): WorkResult {
+    const instance = this.instance;
+    const settled = instance && isAvailable(instance) && Object.keys(instance.pending).length === 0;
+    return settled ? {} : { requeueAfterMs: this.context.pollIntervalMs };
+  }
+
+  /** Records the failure (status and Event, both only when they change something) and picks the retry. */
+  async fail(error: unknown): Promise<WorkResult> {
+    if (this.signal.aborted || error instanceof StaleObservation) throw error;
+    if (this.fromList) throw new StaleObservation('failure with a listed observation');
+    const failure = describeFailure(error);
+    if (!failure.quiet) {
+      try {
+        await this.writeStatus({ reason: failure.reason, message: failure.message });
+      } catch (statusError) {
+        this.log.warn(
+          { object: this.key, err: String(statusError) },
+          'could not record the failure in status',
+        );
+      }
+      await this.event('Warning', failure.reason, failure.message);
+    }
+    this.log.warn({ object: this.key, reason: failure.reason, message: failure.message }, 'reconcile failed');
+    if (failure.retry === 'backoff') throw error;
+    return failure.retry === 'poll' ? { requeueAfterMs: this.context.pollIntervalMs } : {};
+  }
+}
+
+/** Status goes through the /status subresource, as a merge patch, and only when it differs. */
+export async function writeStatusIfChanged(
+  context: ReconcilerContext,
+  object: PostgresDB,
+  next: PostgresDBStatus,
+  signal: AbortSignal,
+  beforeWrite: () => void,
+): Promise<void> {
+  if (!statusChanged(object.status, next)) return;
+  beforeWrite();
+  const patch = createMergePatch(object.status ?? {}, next);
+  await context.kube.patchPostgresDBStatus(
+    object.metadata.namespace ?? 'default',
+    object.metadata.name ?? '',
+    { status: patch ?? next },
+    signal,
+  );
+}

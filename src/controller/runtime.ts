@@ -1,0 +1,268 @@
+import { performance } from 'node:perf_hooks';
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import { MANAGED_BY_VALUE, TAG_CLUSTER, TAG_MANAGED_BY } from '../api/constants.js';
+import type { PostgresDB } from '../api/v1beta1.js';
+import type { RdsGateway, RdsInstance } from '../aws/types.js';
+import type { OperatorConfig } from '../config/schema.js';
+import type { BackoffPolicy } from './backoff.js';
+import { boundIdentifier, isPaused, type ReconcilerContext } from './context.js';
+import type { EventSink } from './events.js';
+import { reconcileDeletion } from './finalizer.js';
+import type { KubeClient } from './kube/client.js';
+import { Informer, keyOf } from './kube/informer.js';
+import { corePath, postgresDBPath } from './kube/paths.js';
+import type { KubeResources } from './kube/resources.js';
+import type { Secret, Service } from './kube/types.js';
+import { MANAGED_SELECTOR } from './labels.js';
+import type { ControllerMetrics, ReconcileResult } from './metrics.js';
+import { controllerKey } from './owner.js';
+import { StaleObservation } from './reconcile-error.js';
+import { reconcileLive } from './reconciler.js';
+import { type WorkResult, WorkQueue } from './work-queue.js';
+
+export interface RuntimeSettings {
+  resyncPeriodMs: number;
+  pollIntervalMs: number;
+  watchdogMs: number;
+  relistPeriodMs: number;
+  concurrency: number;
+  backoff?: BackoffPolicy;
+}
+
+export interface RuntimeDeps {
+  client: KubeClient;
+  kube: KubeResources;
+  rds: RdsGateway;
+  config: OperatorConfig;
+  logger: Logger;
+  metrics: ControllerMetrics;
+  events: EventSink;
+  settings: RuntimeSettings;
+}
+
+export interface ResyncReport {
+  pages: number;
+  instances: number;
+  resources: number;
+  orphans: string[];
+}
+
+/** Only changes a reconcile acts on; status-only updates (our own writes) are not queued again. */
+export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean {
+  const a = previous.metadata;
+  const b = next.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    a.uid !== b.uid ||
+    !isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) ||
+    !isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? [])
+  );
+}
+
+/**
+ * The controller while this replica leads: informers for PostgresDBs and for the Secrets and
+ * Services it owns, the work queue, and the periodic resync against RDS.
+ */
+export class ControllerRuntime {
+  private readonly stopper = new AbortController();
+  private readonly postgres: Informer<PostgresDB>;
+  private readonly secrets: Informer<Secret>;
+  private readonly services: Informer<Service>;
+  private readonly queue: WorkQueue;
+  private readonly context: ReconcilerContext;
+  private readonly listed = new Map<string, { instance: RdsInstance; at: number }>();
+  private accepting = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private resyncing: Promise<ResyncReport | undefined> | undefined;
+
+  constructor(private readonly deps: RuntimeDeps) {
+    const { client, logger, settings } = deps;
+    const informerTiming = { watchdogMs: settings.watchdogMs, relistPeriodMs: settings.relistPeriodMs };
+    const enqueueOwner = (child: Secret | Service) => {
+      const key = controllerKey(child);
+      if (key && this.accepting) this.queue.add(key);
+    };
+    this.secrets = new Informer<Secret>({
+      client,
+      path: corePath('secrets'),
+      labelSelector: MANAGED_SELECTOR,
+      logger,
+      handlers: { onDelete: enqueueOwner },
+      ...informerTiming,
+    });
+    this.services = new Informer<Service>({
+      client,
+      path: corePath('services'),
+      labelSelector: MANAGED_SELECTOR,
+      logger,
+      handlers: { onDelete: enqueueOwner },
+      ...informerTiming,
+    });
+    this.postgres = new Informer<PostgresDB>({
+      client,
+      path: postgresDBPath(),
+      logger,
+      handlers: {
+        onAdd: (object) => this.enqueue(keyOf(object)),
+        onUpdate: (previous, object) => {
+          if (needsReconcile(previous, object)) this.enqueue(keyOf(object));
+        },
+        onDelete: (object) => {
+          this.queue.forget(keyOf(object));
+          this.listed.delete(keyOf(object));
+        },
+      },
+      ...informerTiming,
+    });
+    this.queue = new WorkQueue({
+      concurrency: settings.concurrency,
+      handler: (key) => this.handle(key),
+      ...(settings.backoff ? { backoff: settings.backoff } : {}),
+      onDepthChange: deps.metrics.queueDepth,
+      onError: (key, error, failures) =>
+        logger.debug({ key, failures, err: String(error) }, 'reconcile will be retried'),
+    });
+    this.context = {
+      config: deps.config,
+      rds: deps.rds,
+      kube: deps.kube,
+      secrets: this.secrets,
+      services: this.services,
+      events: deps.events,
+      logger,
+      pollIntervalMs: settings.pollIntervalMs,
+      now: () => new Date(),
+    };
+  }
+
+  get signal(): AbortSignal {
+    return this.stopper.signal;
+  }
+
+  /** Starts the informers (owned objects first, so their caches are full before any reconcile) and the resync. */
+  async start(): Promise<void> {
+    await Promise.all([this.secrets.start(), this.services.start()]);
+    await this.postgres.start();
+    this.accepting = true;
+    const first = await this.resyncNow();
+    if (!first) for (const object of this.postgres.list()) this.enqueue(keyOf(object));
+    this.resyncTimer = setInterval(() => void this.resyncNow(), this.deps.settings.resyncPeriodMs);
+    this.resyncTimer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    this.accepting = false;
+    clearInterval(this.resyncTimer);
+    this.stopper.abort();
+    await this.queue.stop();
+    await Promise.all([this.postgres.stop(), this.secrets.stop(), this.services.stop()]);
+    await this.resyncing;
+  }
+
+  /** Resolves when nothing is queued or running. */
+  waitIdle(): Promise<void> {
+    return this.queue.waitIdle();
+  }
+
+  informerStats() {
+    return { postgres: this.postgres.stats, secrets: this.secrets.stats, services: this.services.stats };
+  }
+
+  private enqueue(key: string): void {
+    if (this.accepting) this.queue.add(key);
+  }
+
+  /** One at a time; a resync already running is joined rather than doubled. */
+  resyncNow(): Promise<ResyncReport | undefined> {
+    this.resyncing ??= this.resync().finally(() => {
+      this.resyncing = undefined;
+    });
+    return this.resyncing;
+  }
+
+  /**
+   * Lists RDS instances in pages (100 a page) and hands each resource its instance, so a resync of
+   * N resources costs N/100 RDS calls, not N; resources in the steady state then write nothing.
+   */
+  private async resync(): Promise<ResyncReport | undefined> {
+    const started = performance.now();
+    const listedAt = Date.now();
+    const instances = new Map<string, RdsInstance>();
+    let pages = 0;
+    try {
+      let marker: string | undefined;
+      do {
+        const page = await this.deps.rds.listInstancesPage(marker, this.signal);
+        pages++;
+        for (const instance of page.instances) instances.set(instance.identifier, instance);
+        marker = page.marker;
+      } while (marker);
+    } catch (error) {
+      if (!this.signal.aborted)
+        this.deps.logger.warn({ err: String(error) }, 'resync could not list RDS instances');
+      return undefined;
+    }
+    const bound = new Set<string>();
+    const objects = this.postgres.list();
+    for (const object of objects) {
+      const key = keyOf(object);
+      const identifier = boundIdentifier(object, this.deps.config);
+      bound.add(identifier);
+      const instance = instances.get(identifier);
+      if (instance) this.listed.set(key, { instance, at: listedAt });
+      this.enqueue(key);
+    }
+    const orphans = [...instances.values()]
+      .filter(
+        (i) =>
+          i.tags[TAG_CLUSTER] === this.deps.config.clusterName && i.tags[TAG_MANAGED_BY] === MANAGED_BY_VALUE,
+      )
+      .filter((i) => !bound.has(i.identifier))
+      .map((i) => i.identifier);
+    if (orphans.length)
+      this.deps.logger.warn({ orphans }, 'RDS instances tagged for this cluster have no PostgresDB');
+    this.deps.metrics.orphans(orphans.length);
+    this.deps.metrics.resync((performance.now() - started) / 1000, instances.size);
+    return { pages, instances: instances.size, resources: objects.length, orphans };
+  }
+
+  private takeListed(key: string): RdsInstance | undefined {
+    const entry = this.listed.get(key);
+    this.listed.delete(key);
+    if (!entry || Date.now() - entry.at > this.deps.settings.resyncPeriodMs) return undefined;
+    return entry.instance;
+  }
+
+  private async handle(key: string): Promise<WorkResult | undefined> {
+    const object = this.postgres.get(key);
+    const listed = this.takeListed(key);
+    if (!object || this.signal.aborted) return undefined;
+    const started = performance.now();
+    let result: ReconcileResult = 'success';
+    try {
+      const outcome = await this.reconcile(object, listed);
+      if (outcome.requeueAfterMs !== undefined) result = 'requeue';
+      return outcome;
+    } catch (error) {
+      result = 'error';
+      throw error;
+    } finally {
+      this.deps.metrics.reconciled(result, (performance.now() - started) / 1000);
+      this.deps.logger.debug({ key, result }, 'reconciled');
+    }
+  }
+
+  private async reconcile(object: PostgresDB, listed: RdsInstance | undefined): Promise<WorkResult> {
+    const signal = this.signal;
+    if (isPaused(object)) return {};
+    if (object.metadata.deletionTimestamp) return reconcileDeletion(this.context, object, { signal });
+    try {
+      return await reconcileLive(this.context, object, listed ? { signal, listed } : { signal });
+    } catch (error) {
+      if (!(error instanceof StaleObservation)) throw error;
+      return reconcileLive(this.context, object, { signal });
+    }
+  }
+}

@@ -1,0 +1,193 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Condition, Phase, PostgresDBStatus } from '../api/v1beta1.js';
+import type { RdsInstance } from '../aws/types.js';
+
+/** RDS statuses in which clients can connect. */
+const CONNECTABLE = new Set([
+  'available',
+  'backing-up',
+  'modifying',
+  'storage-optimization',
+  'configuring-enhanced-monitoring',
+  'configuring-log-exports',
+  'configuring-iam-database-auth',
+]);
+const PROVISIONING = new Set(['creating']);
+const DELETING = new Set(['deleting']);
+const FAILED = new Set([
+  'failed',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-parameters',
+  'incompatible-restore',
+  'inaccessible-encryption-credentials',
+  'inaccessible-encryption-credentials-recoverable',
+  'restore-error',
+  'storage-full',
+]);
+
+export function isConnectable(instance: RdsInstance | undefined): boolean {
+  return instance !== undefined && CONNECTABLE.has(instance.status) && instance.endpoint !== undefined;
+}
+
+/** Modifications can be sent only in this status; any other is polled until it returns to it. */
+export function isAvailable(instance: RdsInstance): boolean {
+  return instance.status === 'available';
+}
+
+export function phaseOf(instance: RdsInstance | undefined, failedWithoutInstance: boolean): Phase {
+  if (!instance) return failedWithoutInstance ? 'Failed' : 'Pending';
+  const status = instance.status;
+  if (PROVISIONING.has(status)) return 'Provisioning';
+  if (DELETING.has(status)) return 'Deleting';
+  if (FAILED.has(status)) return 'Failed';
+  if (status === 'available' || status === 'backing-up' || status === 'storage-optimization') {
+    return instance.endpoint ? 'Available' : 'Provisioning';
+  }
+  return 'Modifying';
+}
+
+export interface ConditionInput {
+  type: 'Ready' | 'Synced';
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+function readiness(
+  instance: RdsInstance | undefined,
+  identifier: string | undefined,
+  deleting: boolean,
+): ConditionInput {
+  if (deleting) {
+    return { type: 'Ready', status: 'False', reason: 'Deleting', message: 'The resource is being deleted' };
+  }
+  if (!instance) {
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'InstanceNotFound',
+      message: identifier ? `RDS instance ${identifier} does not exist yet` : 'No RDS instance yet',
+    };
+  }
+  if (isConnectable(instance)) {
+    return {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Available',
+      message: `RDS instance ${instance.identifier} is ${instance.status}`,
+    };
+  }
+  const reason = instance.status.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+  return {
+    type: 'Ready',
+    status: 'False',
+    reason: reason || 'Unknown',
+    message: `RDS instance ${instance.identifier} is ${instance.status}`,
+  };
+}
+
+/** metav1 semantics: lastTransitionTime moves only when the status value changes. */
+export function setCondition(
+  conditions: Condition[] | undefined,
+  input: ConditionInput,
+  generation: number | undefined,
+  now: string,
+): Condition[] {
+  const existing = conditions?.find((condition) => condition.type === input.type);
+  const next: Condition = {
+    type: input.type,
+    status: input.status,
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    lastTransitionTime: existing && existing.status === input.status ? existing.lastTransitionTime : now,
+    reason: input.reason,
+    message: input.message,
+  };
+  const others = (conditions ?? []).filter((condition) => condition.type !== input.type);
+  return [...others, next].sort((a, b) => a.type.localeCompare(b.type));
+}
+
+export interface StatusInput {
+  previous: PostgresDBStatus | undefined;
+  generation: number | undefined;
+  identifier?: string | undefined;
+  instance?: RdsInstance | undefined;
+  /** False when RDS could not be asked (the call failed): what the previous status says of it is kept. */
+  instanceObserved?: boolean;
+  secretName?: string | undefined;
+  serviceName?: string | undefined;
+  /** Undefined: the reconcile succeeded. */
+  failure?: { reason: string; message: string } | undefined;
+  deleting?: boolean;
+  now: string;
+}
+
+/** The status a reconcile leaves behind, built from what it observed. */
+export function buildStatus(input: StatusInput): PostgresDBStatus {
+  const { instance, failure, previous } = input;
+  if (input.instanceObserved === false) return keepObservedInstance(input);
+  const status: PostgresDBStatus = {
+    phase: input.deleting ? 'Deleting' : phaseOf(instance, failure !== undefined),
+  };
+  if (instance) status.rdsStatus = instance.status;
+  if (input.identifier ?? previous?.dbInstanceIdentifier) {
+    status.dbInstanceIdentifier = input.identifier ?? previous?.dbInstanceIdentifier;
+  }
+  if (instance?.arn) status.arn = instance.arn;
+  if (instance?.endpoint)
+    status.endpoint = { address: instance.endpoint.address, port: instance.endpoint.port };
+  if (input.secretName) status.secretName = input.secretName;
+  if (input.serviceName) status.serviceName = input.serviceName;
+  if (input.generation !== undefined) status.observedGeneration = input.generation;
+  const synced: ConditionInput = failure
+    ? { type: 'Synced', status: 'False', ...failure }
+    : { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'The last reconcile succeeded' };
+  let conditions = setCondition(
+    input.previous?.conditions,
+    readiness(instance, input.identifier, input.deleting ?? false),
+    input.generation,
+    input.now,
+  );
+  conditions = setCondition(conditions, synced, input.generation, input.now);
+  status.conditions = conditions;
+  return status;
+}
+
+function keepObservedInstance(input: StatusInput): PostgresDBStatus {
+  const previous = input.previous ?? {};
+  const status: PostgresDBStatus = { ...structuredClone(previous) };
+  status.phase = input.deleting ? 'Deleting' : (previous.phase ?? (input.failure ? 'Failed' : 'Pending'));
+  if (input.identifier) status.dbInstanceIdentifier = input.identifier;
+  if (input.secretName) status.secretName = input.secretName;
+  if (input.serviceName) status.serviceName = input.serviceName;
+  if (input.generation !== undefined) status.observedGeneration = input.generation;
+  const synced: ConditionInput = input.failure
+    ? { type: 'Synced', status: 'False', ...input.failure }
+    : { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'The last reconcile succeeded' };
+  status.conditions = setCondition(previous.conditions, synced, input.generation, input.now);
+  if (!status.conditions.some((condition) => condition.type === 'Ready')) {
+    status.conditions = setCondition(
+      status.conditions,
+      {
+        type: 'Ready',
+        status: 'Unknown',
+        reason: 'InstanceUnknown',
+        message: 'The RDS instance was not looked at in the last reconcile',
+      },
+      input.generation,
+      input.now,
+    );
+  }
+  return status;
+}
+
+export function statusChanged(previous: PostgresDBStatus | undefined, next: PostgresDBStatus): boolean {
+  return !isDeepStrictEqual(JSON.parse(JSON.stringify(previous ?? {})), JSON.parse(JSON.stringify(next)));
+}
+
+export function isReady(status: PostgresDBStatus | undefined): boolean {
+  return (
+    status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ??
+    false
+  );
+}

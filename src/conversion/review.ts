@@ -1,0 +1,112 @@
+import { ConversionError } from './conversion-error.js';
+import { converterFor, convertObject, knownVersion } from './converters.js';
+import { isJsonObject, type JsonObject } from './json-object.js';
+
+export const CONVERSION_REVIEW_API_VERSION = 'apiextensions.k8s.io/v1';
+export const CONVERSION_REVIEW_KIND = 'ConversionReview';
+
+export type ConversionResult = { status: 'Success' } | { status: 'Failure'; message: string };
+
+export interface ConversionReviewResponse {
+  apiVersion: typeof CONVERSION_REVIEW_API_VERSION;
+  kind: typeof CONVERSION_REVIEW_KIND;
+  response: { uid: string; result: ConversionResult; convertedObjects?: JsonObject[] };
+}
+
+/** Objects converted (or failed) per version pair; versions outside Stow's read `unknown`, to bound label values. */
+export interface ConversionCount {
+  from: string;
+  to: string;
+  result: 'success' | 'failure';
+  count: number;
+}
+
+export type ReviewOutcome =
+  | { statusCode: 200; body: ConversionReviewResponse; counts: ConversionCount[] }
+  | { statusCode: 400; body: { message: string } };
+
+interface ConversionRequest {
+  uid: string;
+  desiredAPIVersion: string;
+  objects: unknown[];
+}
+
+/**
+ * Answers a ConversionReview: every object in `desiredAPIVersion`, or, if any one fails, none of them and
+ * a Failure naming that object. A review that is not a well-formed ConversionReview gets a 400.
+ */
+export function convertReview(review: unknown): ReviewOutcome {
+  const problem = reviewProblem(review);
+  if (problem !== undefined)
+    return { statusCode: 400, body: { message: `malformed ConversionReview: ${problem}` } };
+  const request = (review as { request: ConversionRequest }).request;
+  const { uid, desiredAPIVersion, objects } = request;
+  const to = knownVersion(desiredAPIVersion) ?? 'unknown';
+  const answer = (result: ConversionResult, convertedObjects?: JsonObject[]): ConversionReviewResponse => ({
+    apiVersion: CONVERSION_REVIEW_API_VERSION,
+    kind: CONVERSION_REVIEW_KIND,
+    response: convertedObjects ? { uid, result, convertedObjects } : { uid, result },
+  });
+
+  try {
+    converterFor(desiredAPIVersion, 'desiredAPIVersion');
+  } catch (error) {
+    const count = { from: 'unknown', to, result: 'failure' as const, count: objects.length };
+    return {
+      statusCode: 200,
+      body: answer({ status: 'Failure', message: messageOf(error) }),
+      counts: [count],
+    };
+  }
+
+  const converted: JsonObject[] = new Array(objects.length);
+  const successes = new Map<string, number>();
+  for (let index = 0; index < objects.length; index++) {
+    const object = objects[index];
+    const from = (isJsonObject(object) && knownVersion(object.apiVersion)) || 'unknown';
+    try {
+      if (!isJsonObject(object)) throw new ConversionError(`objects[${index}]`, 'must be a JSON object');
+      converted[index] = convertObject(object, desiredAPIVersion);
+    } catch (error) {
+      const message = isJsonObject(object)
+        ? `${objectReference(object)}: ${messageOf(error)}`
+        : messageOf(error);
+      const failure = { from, to, result: 'failure' as const, count: 1 };
+      return { statusCode: 200, body: answer({ status: 'Failure', message }), counts: [failure] };
+    }
+    successes.set(from, (successes.get(from) ?? 0) + 1);
+  }
+  const counts = [...successes].map(([from, count]) => ({ from, to, result: 'success' as const, count }));
+  return { statusCode: 200, body: answer({ status: 'Success' }, converted), counts };
+}
+
+function reviewProblem(review: unknown): string | undefined {
+  if (!isJsonObject(review)) return 'expected a JSON object';
+  if (review.apiVersion !== CONVERSION_REVIEW_API_VERSION || review.kind !== CONVERSION_REVIEW_KIND) {
+    return `expected apiVersion ${CONVERSION_REVIEW_API_VERSION} and kind ${CONVERSION_REVIEW_KIND}, got ${JSON.stringify(review.apiVersion)} and ${JSON.stringify(review.kind)}`;
+  }
+  const request = review.request;
+  if (!isJsonObject(request)) return 'request must be an object';
+  if (typeof request.uid !== 'string' || request.uid === '') return 'request.uid must be a non-empty string';
+  if (typeof request.desiredAPIVersion !== 'string') return 'request.desiredAPIVersion must be a string';
+  if (!Array.isArray(request.objects)) return 'request.objects must be an array';
+  return undefined;
+}
+
+/** `namespace/name` as the user knows the object; a name still to be generated shows its prefix. */
+export function objectReference(object: JsonObject): string {
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
+  const name =
+    typeof metadata.name === 'string' && metadata.name !== ''
+      ? metadata.name
+      : typeof metadata.generateName === 'string'
+        ? `${metadata.generateName}<generated>`
+        : '<unnamed>';
+  return typeof metadata.namespace === 'string' && metadata.namespace !== ''
+    ? `${metadata.namespace}/${name}`
+    : name;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

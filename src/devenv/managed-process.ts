@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { guardProcessGroup, killGroup, releaseProcessGroup } from './orphan-guard.js';
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+  /** Resolves when the process has exited (and been reaped), with its exit code or signal. */
+  readonly exited: Promise<string>;
+  readonly hasExited: () => boolean;
+  /** SIGTERM to the whole process group, SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(graceMs: number): Promise<void>;
+  /** The last lines of its log, for error messages. */
+  logTail(lines?: number): Promise<string>;
+}
+
+/**
+ * Starts `command` in a process group of its own (so a terminal's Ctrl-C does not reach it before
+ * we decide, and a stop reaches anything it forks), with stdout and stderr appended to `logFile`.
+ */
+export function startManagedProcess(
+  name: string,
+  command: string,
+  args: string[],
+  logFile: string,
+): ManagedProcess {
+  const fd = openSync(logFile, 'a');
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  child.once('error', () => {});
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`cannot start ${name} (${command})`);
+  guardProcessGroup(pid);
+  // A forgotten stop() must not keep the test process alive; orphan-guard cleans up at exit.
+  child.unref();
+  let done = false;
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      // Anything the process forked into its group goes with it.
+      killGroup(pid);
+      releaseProcessGroup(pid);
+      resolve(signal ?? `exit code ${code}`);
+    });
+  });
+
+  return {
+    name,
+    pid,
+    logFile,
+    exited,
+    hasExited: () => done,
+    async stop(graceMs) {
+      if (done) return;
+      child.ref();
+      killGroup(pid, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    async logTail(lines = 40) {
+      const text = await readFile(logFile, 'utf8').catch(() => '');
+      return text.trimEnd().split('\n').slice(-lines).join('\n');
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { DbInstance, DbSnapshot } from './model.js';
+import type { StateDelays } from './options.js';
+import { applySettings, isEmpty } from './settings.js';
+import type { EmulatorState } from './state.js';
+
+export class InvalidDelaysError extends Error {}
+
+/** Moves instances through RDS's transitional statuses on timers, one timer per instance. */
+export class InstanceLifecycle {
+  private readonly cancelTimers = new Map<string, () => void>();
+  private delayMs: StateDelays;
+
+  constructor(
+    private readonly state: EmulatorState,
+    delays: StateDelays,
+  ) {
+    this.delayMs = validatedDelays(delays);
+  }
+
+  /** The delays used by transitions started from now on. */
+  get delays(): StateDelays {
+    return { ...this.delayMs };
+  }
+
+  set delays(delays: StateDelays) {
+    this.delayMs = validatedDelays(delays);
+  }
+
+  startCreating(instance: DbInstance): void {
+    instance.status = 'creating';
+    this.after(instance, this.delayMs.creating, () => {
+      this.markCreated(instance);
+      instance.status = 'backing-up';
+      this.after(instance, this.delayMs.backingUp, () => {
+        instance.status = 'available';
+      });
+    });
+  }
+
+  /** Applies `instance.applying` after the modifying delay, then returns the instance to `available`. */
+  startApplying(instance: DbInstance, status = 'modifying'): void {
+    instance.status = status;
+    this.after(instance, this.delayMs.modifying, () => {
+      applySettings(instance, instance.applying);
+      instance.applying = {};
+      instance.status = 'available';
+    });
+  }
+
+  startDeleting(instance: DbInstance, finalSnapshot?: DbSnapshot): void {
+    instance.status = 'deleting';
+    this.after(instance, this.delayMs.deleting, () => {
+      this.state.removeInstance(instance.identifier);
+      if (finalSnapshot) finalSnapshot.status = 'available';
+    });
+  }
+
+  /** Sets a status directly, stopping whatever transition was under way. */
+  forceStatus(instance: DbInstance, status: string): void {
+    this.cancel(instance.identifier);
+    if (!isEmpty(instance.applying)) {
+      instance.pending = { ...instance.pending, ...instance.applying };
+      instance.applying = {};
+    }
+    if (status !== 'creating') this.markCreated(instance);
+    instance.status = status;
+  }
+
+  /** What leaving `creating` gives an instance: an endpoint and a creation time. */
+  markCreated(instance: DbInstance): void {
+    instance.endpointAddress ??= this.state.endpointAddress(instance.identifier);
+    instance.instanceCreateTime ??= new Date();
+  }
+
+  cancel(identifier: string): void {
+    this.cancelTimers.get(identifier)?.();
+    this.cancelTimers.delete(identifier);
+  }
+
+  close(): void {
+    for (const cancel of this.cancelTimers.values()) cancel();
+    this.cancelTimers.clear();
+  }
+
+  private after(instance: DbInstance, delayMs: number, step: () => void): void {
+    this.cancel(instance.identifier);
+    const run = () => {
+      this.cancelTimers.delete(instance.identifier);
+      if (this.state.getInstance(instance.identifier) === instance) step();
+    };
+    // A zero delay still lets the response that started the transition show the first status.
+    if (delayMs > 0) {
+      const timer = setTimeout(run, delayMs);
+      this.cancelTimers.set(instance.identifier, () => clearTimeout(timer));
+    } else {
+      const immediate = setImmediate(run);
+      this.cancelTimers.set(instance.identifier, () => clearImmediate(immediate));
+    }
+  }
+}
+
+function validatedDelays(delays: StateDelays): StateDelays {
+  for (const [name, ms] of Object.entries(delays)) {
+    if (!(typeof ms === 'number' && ms >= 0))
+      throw new InvalidDelaysError(`delay ${name} must be 0 or more (got ${ms})`);
+  }
+  return { ...delays };
+}

@@ -1,0 +1,57 @@
+import type { FastifyBaseLogger } from 'fastify';
+
+/** How long an instance stays in each transitional status, in milliseconds. */
+export interface StateDelays {
+  creating: number;
+  backingUp: number;
+  modifying: number;
+  deleting: number;
+}
+
+export interface FaultSettings {
+  /** Added to every Query API request before it is handled. */
+  latencyMs: number;
+  /** Fraction (0..1) of calls answered with `Throttling` (HTTP 400) before they take effect. */
+  throttleRate: number;
+  /** Fraction (0..1) of calls answered with `InternalFailure` (HTTP 500) before they take effect. */
+  errorRate: number;
+  /** Fraction (0..1) of calls answered with `ServiceUnavailable` (HTTP 503) before they take effect. */
+  unavailableRate: number;
+  /** The next call of this action takes effect but is never answered (one-shot). */
+  holdResponseAfter: string | null;
+  /** When set, latency, throttling and errors apply only to these actions. */
+  actions: string[] | null;
+}
+
+export interface RdsEmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  region?: string;
+  accountId?: string;
+  delays?: Partial<StateDelays>;
+  faults?: Partial<FaultSettings>;
+  /** How many recent calls `calls()` keeps; counters are never trimmed. */
+  callLogLimit?: number;
+  logger?: FastifyBaseLogger;
+}
+
+export const defaultDelays: Readonly<StateDelays> = {
+  creating: 2000,
+  backingUp: 1000,
+  modifying: 1000,
+  deleting: 1000,
+};
+
+export const noFaults: Readonly<FaultSettings> = {
+  latencyMs: 0,
+  throttleRate: 0,
+  errorRate: 0,
+  unavailableRate: 0,
+  holdResponseAfter: null,
+  actions: null,
+};
+
+export const defaultRegion = 'us-east-1';
+export const defaultAccountId = '123456789012';
+export const defaultCallLogLimit = 1000;

@@ -1,0 +1,120 @@
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { adminApi } from './admin-api.js';
+import { CallLog, type CallReport } from './call-log.js';
+import { EmulatorControl, type SeedInstanceInput } from './control.js';
+import { FaultInjector } from './faults.js';
+import { HeldResponses } from './held-responses.js';
+import { InstanceLifecycle } from './lifecycle.js';
+import type { DbInstance } from './model.js';
+import {
+  defaultAccountId,
+  defaultCallLogLimit,
+  defaultDelays,
+  defaultRegion,
+  type FaultSettings,
+  type RdsEmulatorOptions,
+  type StateDelays,
+} from './options.js';
+import { queryApi } from './query-api.js';
+import { EmulatorState } from './state.js';
+
+export const adminPrefix = '/_emulator';
+
+export interface RdsEmulator {
+  /** `http://host:port`, the value for the SDK's `endpoint` or `AWS_ENDPOINT_URL_RDS`. */
+  readonly url: string;
+  readonly port: number;
+  /** Spread into `new RDSClient({...})`: endpoint, region and throwaway credentials. */
+  readonly sdkConfig: EmulatorSdkConfig;
+  /** The in-memory account, for in-process tests. */
+  readonly state: EmulatorState;
+  readonly control: EmulatorControl;
+  setFaults(patch: Partial<FaultSettings>): FaultSettings;
+  setDelays(patch: Partial<StateDelays>): StateDelays;
+  calls(): CallReport;
+  resetCalls(): void;
+  seedInstance(input: SeedInstanceInput): DbInstance;
+  forceStatus(dbInstanceIdentifier: string, status: string): DbInstance;
+  /** Starts applying deferred modifications, as the maintenance window would; returns the instances. */
+  applyPendingModifications(dbInstanceIdentifier?: string): string[];
+  releaseHeldResponses(): number;
+  /** Empties the account and restores the start-up delays and faults. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface EmulatorSdkConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface EmulatorServer {
+  app: FastifyInstance;
+  control: EmulatorControl;
+}
+
+/** The emulator as a Fastify app that is not listening yet (`app.inject()` works on it). */
+export function buildEmulatorServer(options: Omit<RdsEmulatorOptions, 'port' | 'host'> = {}): EmulatorServer {
+  const state = new EmulatorState(
+    options.region ?? process.env.AWS_REGION ?? defaultRegion,
+    options.accountId ?? defaultAccountId,
+  );
+  const initial = { delays: { ...defaultDelays, ...options.delays }, faults: options.faults ?? {} };
+  const faults = new FaultInjector(initial.faults);
+  const callLog = new CallLog(options.callLogLimit ?? defaultCallLogLimit);
+  const held = new HeldResponses();
+  const lifecycle = new InstanceLifecycle(state, initial.delays);
+  const control = new EmulatorControl(state, lifecycle, faults, callLog, held, initial);
+
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true }),
+    // Held responses and the SDK's keep-alive sockets must not keep close() waiting.
+    forceCloseConnections: true,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.register(queryApi({ context: { state, lifecycle }, faults, callLog, held }));
+  app.register(adminApi(control), { prefix: adminPrefix });
+  app.addHook('onClose', async () => {
+    held.releaseAll();
+    lifecycle.close();
+    faults.close();
+  });
+  return { app, control };
+}
+
+export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promise<RdsEmulator> {
+  const { app, control } = buildEmulatorServer(options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port ?? 0, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url,
+    port,
+    sdkConfig: {
+      endpoint: url,
+      region: control.state.region,
+      credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
+    },
+    state: control.state,
+    control,
+    setFaults: (patch) => control.setFaults(patch),
+    setDelays: (patch) => control.setDelays(patch),
+    calls: () => control.calls(),
+    resetCalls: () => control.resetCalls(),
+    seedInstance: (input) => control.seedInstance(input),
+    forceStatus: (id, status) => control.forceStatus(id, status),
+    applyPendingModifications: (id) => control.applyPendingModifications(id),
+    releaseHeldResponses: () => control.releaseHeldResponses(),
+    reset: () => control.reset(),
+    close: () => {
+      closing ??= app.close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { stringify } from 'yaml';
+import { CRD_NAME } from '../api/constants.js';
+import { buildCrd } from '../api/crd.js';
+import { type RunFlags, type RunningOperator, startOperator } from '../cli/run.js';
+import { makeDevCerts } from '../devenv/certs.js';
+import { type ControlPlane, type KubectlResult, startControlPlane } from '../devenv/control-plane.js';
+import { buildWebhookConfigurations } from '../webhooks/registration.js';
+
+export interface LocalEnvironmentOptions {
+  /** Served CRD versions; both (with the conversion webhook) by default. */
+  crdVersions?: Array<'v1alpha1' | 'v1beta1'>;
+  /** Register the admission webhooks with the API server. Default true. */
+  admissionWebhooks?: boolean;
+  /** Extra flags for the operator (`stow run`), e.g. `{ controller: false }`. */
+  operatorFlags?: Partial<RunFlags>;
+  /** Start the operator at all (false: control plane and CRD only). Default true. */
+  operator?: boolean;
+  controllerManager?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LocalEnvironment {
+  controlPlane: ControlPlane;
+  operator?: RunningOperator;
+  /** https://127.0.0.1:PORT of the webhook server */
+  webhookUrl?: string;
+  certsDir: string;
+  caBundle: string;
+  kubectl(args: string[], input?: string): Promise<KubectlResult>;
+  /** `kubectl apply -f -` of one or more objects (or YAML text). */
+  apply(manifest: object | object[] | string, extraArgs?: string[]): Promise<KubectlResult>;
+  installCrd(versions: Array<'v1alpha1' | 'v1beta1'>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function toYamlDocuments(manifest: object | object[] | string): string {
+  if (typeof manifest === 'string') return manifest;
+  const items = Array.isArray(manifest) ? manifest : [manifest];
+  return items.map((item) => stringify(item, { lineWidth: 0 })).join('---\n');
+}
+
+async function mustSucceed(result: KubectlResult, what: string): Promise<KubectlResult> {
+  if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}): ${result.stderr || result.stdout}`);
+  return result;
+}
+
+/**
+ * A real kube-apiserver + etcd with the PostgresDB CRD and Stow's webhooks registered in URL mode,
+ * pointing at an operator started through the same code path as `stow run`.
+ */
+export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
+  const log = opts.log ?? (() => {});
+  const controlPlane = await startControlPlane({ log, ...(opts.controllerManager === undefined ? {} : { controllerManager: opts.controllerManager }) });
+  const workDir = await mkdtemp(join(tmpdir(), 'stow-local-'));
+  const stops: Array<() => Promise<void>> = [async () => rm(workDir, { recursive: true, force: true }), () => controlPlane.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0)) await stop().catch(() => undefined);
+  };
+  try {
+    const certsDir = join(workDir, 'certs');
+    const certs = await makeDevCerts(certsDir);
+    const caBundle = Buffer.from(certs.caPem).toString('base64');
+    const kubectl = (args: string[], input?: string) => controlPlane.kubectl(args, input === undefined ? {} : { input });
+    const apply = (manifest: object | object[] | string, extraArgs: string[] = []) =>
+      kubectl(['apply', '-f', '-', ...extraArgs], toYamlDocuments(manifest));
+
+    let operator: RunningOperator | undefined;
+    let webhookUrl: string | undefined;
+    if (opts.operator ?? true) {
+      process.env.KUBECONFIG = controlPlane.kubeconfigPath;
+      operator = await startOperator({
+        'tls-dir': certsDir,
+        'webhook-port': '0',
+        'metrics-port': '0',
+        'bind-address': '127.0.0.1',
+        ...opts.operatorFlags,
+      });
+      stops.unshift(() => operator!.stop());
+      if (operator.webhookServer) {
+        webhookUrl = `https://127.0.0.1:${(operator.webhookServer.server.address() as AddressInfo).port}`;
+      }
+    }
+
+    const installCrd = async (versions: Array<'v1alpha1' | 'v1beta1'>) => {
+      const crd = buildCrd({ versions, ...(webhookUrl ? { webhookUrl, caBundle } : {}) });
+      await mustSucceed(await apply(crd), 'installing the CRD');
+      await mustSucceed(
+        await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD_NAME}`]),
+        'waiting for the CRD',
+      );
+    };
+    await installCrd(opts.crdVersions ?? ['v1alpha1', 'v1beta1']);
+    if (webhookUrl && (opts.admissionWebhooks ?? true)) {
+      await mustSucceed(await apply(buildWebhookConfigurations({ url: webhookUrl, caBundle })), 'registering the webhooks');
+    }
+    log(`local environment ready: ${controlPlane.server}${webhookUrl ? `, webhooks at ${webhookUrl}` : ''}`);
+    return { controlPlane, operator, webhookUrl, certsDir, caBundle, kubectl, apply, installCrd, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { GROUP, PLURAL } from '../api/constants.js';
+import { statusCode } from './kube-errors.js';
+
+export interface ObjectRef {
+  namespace: string;
+  name: string;
+}
+
+type ListedObject = { metadata?: { namespace?: string; name?: string } } & Record<string, unknown>;
+
+const RELIST_ATTEMPTS = 3;
+
+/**
+ * Every PostgresDB in every namespace, read in `version`, page by page. A continue token that expired
+ * (410 Gone) starts the listing again, since later pages can no longer be read consistently.
+ */
+export async function listAllPostgresDBs(
+  api: CustomObjectsApi,
+  version: string,
+  pageSize: number,
+): Promise<ListedObject[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listOnce(api, version, pageSize);
+    } catch (error) {
+      if (statusCode(error) !== 410 || attempt === RELIST_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function listOnce(api: CustomObjectsApi, version: string, pageSize: number): Promise<ListedObject[]> {
+  const objects: ListedObject[] = [];
+  let continueToken: string | undefined;
+  do {
+    const page = (await api.listClusterCustomObject({
+      group: GROUP,
+      version,
+      plural: PLURAL,
+      limit: pageSize,
+      ...(continueToken ? { _continue: continueToken } : {}),
+    })) as { items?: ListedObject[]; metadata?: { continue?: string } };
+    objects.push(...(page.items ?? []));
+    continueToken = page.metadata?.continue || undefined;
+  } while (continueToken);
+  return objects;
+}
+
+export function refOf(object: ListedObject): ObjectRef {
+  return { namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '' };
+}
+
+export function formatRef(ref: ObjectRef): string {
+  return `${ref.namespace}/${ref.name}`;
+}

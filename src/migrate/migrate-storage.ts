@@ -1,0 +1,220 @@
+import {
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { CRD_NAME, GROUP, PLURAL } from '../api/constants.js';
+import { kubeErrorMessage, statusCode } from './kube-errors.js';
+import { formatRef, listAllPostgresDBs, type ObjectRef, refOf } from './list-objects.js';
+
+/** Shows up in managedFields only if a write changed something, which a storage rewrite does not. */
+export const MIGRATION_FIELD_MANAGER = 'stow-migrate-storage';
+
+export interface ProgressLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface MigrateStorageOptions {
+  kubeConfig: KubeConfig;
+  /** Check every object with a server-side dry run (admission included) and change nothing. */
+  dryRun?: boolean;
+  /** Progress lines; `console` and a pino logger both fit. Default: silent. */
+  log?: ProgressLog;
+  /** Objects per list page. Default 100. */
+  pageSize?: number;
+}
+
+export interface MigrateStorageResult {
+  /** Every object rewritten and status.storedVersions trimmed (or, in a dry run, both would be). */
+  ok: boolean;
+  dryRun: boolean;
+  storageVersion: string;
+  total: number;
+  rewritten: number;
+  /** Deleted between the listing and the rewrite: nothing left to migrate. */
+  gone: number;
+  failed: Array<{ object: string; reason: string }>;
+  storedVersionsBefore: string[];
+  storedVersionsAfter: string[];
+}
+
+const WRITE_ATTEMPTS = 5;
+const silent: ProgressLog = { info: () => {}, warn: () => {} };
+
+/**
+ * Rewrites every PostgresDB so etcd holds it in the CRD's storage version, then sets the CRD's
+ * `status.storedVersions` to that version alone, only once every object was rewritten. Each rewrite is
+ * an empty JSON patch: the API server re-encodes the object in the storage version and skips the write
+ * when the stored bytes are already that, so running it again is cheap and safe.
+ */
+export async function migrateStorage(opts: MigrateStorageOptions): Promise<MigrateStorageResult> {
+  const { kubeConfig, dryRun = false, log = silent, pageSize = 100 } = opts;
+  const crdApi = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  const objectsApi = kubeConfig.makeApiClient(CustomObjectsApi);
+
+  const crd = await readCrd(crdApi);
+  const storageVersion = storageVersionOf(crd);
+  const storedVersionsBefore = crd.status?.storedVersions ?? [];
+  log.info(
+    `${CRD_NAME}: storage version ${storageVersion}, status.storedVersions ${JSON.stringify(storedVersionsBefore)}`,
+  );
+
+  const refs = await listRefs(objectsApi, storageVersion, pageSize);
+  const verb = dryRun ? 'checked' : 'migrated';
+  log.info(
+    dryRun
+      ? `dry run: checking ${refs.length} object(s) with server-side dry-run writes; nothing will change`
+      : `rewriting ${refs.length} object(s) in ${storageVersion}`,
+  );
+
+  const result: MigrateStorageResult = {
+    ok: false,
+    dryRun,
+    storageVersion,
+    total: refs.length,
+    rewritten: 0,
+    gone: 0,
+    failed: [],
+    storedVersionsBefore,
+    storedVersionsAfter: storedVersionsBefore,
+  };
+  const reportEvery = Math.max(1, Math.ceil(refs.length / 20));
+  for (const [index, ref] of refs.entries()) {
+    try {
+      const outcome = await rewrite(objectsApi, storageVersion, ref, dryRun);
+      if (outcome === 'gone') result.gone++;
+      else result.rewritten++;
+    } catch (error) {
+      const failure = { object: formatRef(ref), reason: kubeErrorMessage(error) };
+      result.failed.push(failure);
+      log.warn(`could not rewrite ${failure.object}: ${failure.reason}`);
+    }
+    const done = index + 1;
+    if (done % reportEvery === 0 || done === refs.length)
+      log.info(`${verb} ${done}/${refs.length} ${formatRef(ref)}`);
+  }
+
+  if (result.failed.length > 0) {
+    log.warn(
+      `status.storedVersions left at ${JSON.stringify(storedVersionsBefore)}: ${result.failed.length} object(s) ` +
+        'could not be rewritten; fix them and run again (objects already rewritten are skipped cheaply)',
+    );
+    return result;
+  }
+  const target = [storageVersion];
+  if (sameVersions(storedVersionsBefore, target)) {
+    log.info(`status.storedVersions is already ${JSON.stringify(target)}`);
+  } else if (dryRun) {
+    log.info(
+      `dry run: would set status.storedVersions from ${JSON.stringify(storedVersionsBefore)} to ${JSON.stringify(target)}`,
+    );
+  } else {
+    result.storedVersionsAfter = await trimStoredVersions(crdApi, storageVersion, storedVersionsBefore);
+    log.info(`status.storedVersions set to ${JSON.stringify(result.storedVersionsAfter)}`);
+  }
+  result.ok = true;
+  return result;
+}
+
+async function readCrd(api: ApiextensionsV1Api): Promise<V1CustomResourceDefinition> {
+  try {
+    return await api.readCustomResourceDefinition({ name: CRD_NAME });
+  } catch (error) {
+    if (statusCode(error) === 404)
+      throw new Error(`CustomResourceDefinition ${CRD_NAME} not found: install the CRD first`);
+    throw new Error(`cannot read CustomResourceDefinition ${CRD_NAME}: ${kubeErrorMessage(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function storageVersionOf(crd: V1CustomResourceDefinition): string {
+  const storage = crd.spec.versions.find((version) => version.storage);
+  if (!storage) throw new Error(`${CRD_NAME} has no storage version`);
+  return storage.name;
+}
+
+async function listRefs(api: CustomObjectsApi, version: string, pageSize: number): Promise<ObjectRef[]> {
+  try {
+    return (await listAllPostgresDBs(api, version, pageSize)).map(refOf);
+  } catch (error) {
+    // Listing in the storage version converts every object still stored in another one.
+    throw new Error(
+      `cannot list ${PLURAL}.${version}.${GROUP}: ${kubeErrorMessage(error)}. ` +
+        'Is the conversion webhook running? An object it cannot convert is named in the message above.',
+      { cause: error },
+    );
+  }
+}
+
+async function rewrite(
+  api: CustomObjectsApi,
+  version: string,
+  ref: ObjectRef,
+  dryRun: boolean,
+): Promise<'rewritten' | 'gone'> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await api.patchNamespacedCustomObject({
+        group: GROUP,
+        version,
+        plural: PLURAL,
+        namespace: ref.namespace,
+        name: ref.name,
+        body: [],
+        fieldManager: MIGRATION_FIELD_MANAGER,
+        ...(dryRun ? { dryRun: 'All' } : {}),
+      });
+      return 'rewritten';
+    } catch (error) {
+      const code = statusCode(error);
+      if (code === 404) return 'gone';
+      if (!isTransient(code) || attempt === WRITE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
+}
+
+function isTransient(code: number | undefined): boolean {
+  return code === undefined || code === 409 || code === 429 || code >= 500;
+}
+
+/**
+ * The JSON patch tests the versions it read first: if storedVersions changed meanwhile (say the old CRD
+ * was applied again), the trim is refused instead of dropping a version that objects may now be stored in.
+ */
+async function trimStoredVersions(
+  api: ApiextensionsV1Api,
+  storageVersion: string,
+  before: string[],
+): Promise<string[]> {
+  const current = await readCrd(api);
+  if (storageVersionOf(current) !== storageVersion) {
+    throw new Error(
+      `the storage version of ${CRD_NAME} changed to ${storageVersionOf(current)} while migrating; run again`,
+    );
+  }
+  try {
+    const patched = await api.patchCustomResourceDefinitionStatus({
+      name: CRD_NAME,
+      body: [
+        { op: 'test', path: '/status/storedVersions', value: before },
+        { op: 'replace', path: '/status/storedVersions', value: [storageVersion] },
+      ],
+      fieldManager: MIGRATION_FIELD_MANAGER,
+    });
+    return patched.status?.storedVersions ?? [];
+  } catch (error) {
+    throw new Error(
+      `cannot set status.storedVersions of ${CRD_NAME} to ["${storageVersion}"]: ${kubeErrorMessage(error)}; ` +
+        'if it changed while migrating, run again',
+      { cause: error },
+    );
+  }
+}
+
+function sameVersions(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((version, index) => version === b[index]);
+}

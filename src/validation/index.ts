@@ -1,0 +1,182 @@
+import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
+import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
+import { applyDefaults } from '../api/defaults.js';
+import { type PostgresDB, PostgresDBSpec } from '../api/v1beta1.js';
+import type { OperatorConfig } from '../config/schema.js';
+import { type FieldError, fieldError } from './field-error.js';
+import {
+  validateDatabaseName,
+  validateIdentifierAnnotation,
+  validateInstanceClass,
+  validateMasterUsername,
+  validateParameterGroupName,
+  validateSecretName,
+  validateServiceName,
+  validateSubnetGroupName,
+} from './names.js';
+import {
+  settingsWarnings,
+  validateBackupRetention,
+  validateEngineVersion,
+  validateKmsKey,
+  validateSecurityGroups,
+  validateTags,
+} from './settings.js';
+import { storageWarnings, validateStorage } from './storage.js';
+import {
+  validateEngineUpgrade,
+  validateIdentifierUnchanged,
+  validateImmutableFields,
+  validateStorageChange,
+} from './update.js';
+import { validateBackupWindow, validateMaintenanceWindow, validateWindowsDoNotOverlap } from './windows.js';
+
+export type { FieldError } from './field-error.js';
+export { formatFieldError, formatFieldErrors } from './field-error.js';
+
+export interface ValidationResult {
+  errors: FieldError[];
+  warnings: string[];
+}
+
+/** Type errors against the schema (a bypassed webhook or a hand-edited object can hold anything). */
+export function validateShape(spec: unknown): FieldError[] {
+  if (spec === null || typeof spec !== 'object')
+    return [fieldError('spec', 'is required and must be an object', spec ?? null)];
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  for (const error of Value.Errors(PostgresDBSpec, spec)) {
+    const path = `spec${pointerToPath(error.path)}`;
+    // A missing property is also "not a string/object/…" at the same path: report it once.
+    if (seen.has(path)) continue;
+    seen.add(path);
+    errors.push(fieldError(path, shapeMessage(error), error.value));
+  }
+  return errors;
+}
+
+function shapeMessage(error: ValueError): string {
+  if (error.type === ValueErrorType.ObjectRequiredProperty) return 'is required';
+  const members = (error.schema as { anyOf?: Array<{ const?: unknown }> }).anyOf;
+  if (error.type === ValueErrorType.Union && members?.every((member) => 'const' in member)) {
+    return `must be one of ${members.map((member) => String(member.const)).join(', ')}`;
+  }
+  return error.message.toLowerCase();
+}
+
+/** JSON pointer `/storage/sizeGiB`, `/securityGroupIds/0`, `/tags/a~1b` → `.storage.sizeGiB`, `.securityGroupIds[0]`, `.tags[a/b]`. */
+function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((segment) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) ? `.${segment}` : `[${segment}]`))
+    .join('');
+}
+
+/** A name the user never wrote (the default, metadata.name) needs saying where it came from. */
+function explainDerivedName(errors: FieldError[], derived: boolean): FieldError[] {
+  if (!derived) return errors;
+  return errors.map((error) => ({
+    ...error,
+    message: `${error.message}; it defaults to metadata.name, so set ${error.path} explicitly`,
+  }));
+}
+
+/** Every rule of api.md on a defaulted object; all violations are returned together. */
+export function validateObject(object: PostgresDB, config: OperatorConfig): ValidationResult {
+  const shapeErrors = validateShape(object.spec);
+  if (shapeErrors.length) return { errors: shapeErrors, warnings: [] };
+  const spec = object.spec;
+  const name = object.metadata?.name;
+  const storageType = spec.storage.type ?? config.defaults.storageType;
+  const secretName = spec.secretName ?? name;
+  const serviceName = spec.serviceName ?? name;
+  const errors = [
+    ...validateInstanceClass(spec.instanceClass),
+    ...validateEngineVersion(spec.engineVersion),
+    ...validateStorage(spec.storage, storageType, config.storageRules),
+    ...(spec.databaseName === undefined ? [] : validateDatabaseName(spec.databaseName)),
+    ...validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername),
+    ...validateBackupRetention(spec.backup?.retentionDays),
+    ...validateBackupWindow(spec.backup?.window),
+    ...validateMaintenanceWindow(spec.maintenanceWindow),
+    ...validateWindowsDoNotOverlap(spec.backup?.window, spec.maintenanceWindow),
+    ...validateKmsKey(spec.encryption?.kmsKeyId),
+    ...validateSubnetGroupName(spec.subnetGroupName),
+    ...validateSecurityGroups(spec.securityGroupIds),
+    ...validateParameterGroupName(spec.parameterGroupName),
+    ...validateTags(spec.tags, Object.keys(config.extraTags).length),
+    ...(secretName === undefined
+      ? []
+      : explainDerivedName(validateSecretName(secretName), secretName === name)),
+    ...(serviceName === undefined
+      ? []
+      : explainDerivedName(validateServiceName(serviceName), serviceName === name)),
+    ...validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]),
+  ];
+  return {
+    errors,
+    warnings: [...storageWarnings(storageType, config.storageRules), ...settingsWarnings(spec)],
+  };
+}
+
+/** JSON with sorted keys: the API server and a webhook patch can order the keys of the same object differently. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, member: unknown) =>
+    member !== null && typeof member === 'object' && !Array.isArray(member)
+      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : member,
+  );
+}
+
+function sameSpec(a: PostgresDB, b: PostgresDB): boolean {
+  return canonicalJson(a.spec) === canonicalJson(b.spec);
+}
+
+/** A metadata-only change (labels, finalizers, annotations): only the annotation rules apply. */
+function metadataOnlyUpdate(next: PostgresDB, previous: PostgresDB): ValidationResult {
+  return {
+    errors: [
+      ...validateIdentifierUnchanged(next, previous),
+      ...validateIdentifierAnnotation(next.metadata?.annotations?.[ANNOTATION_IDENTIFIER]),
+    ],
+    warnings: [],
+  };
+}
+
+/**
+ * UPDATE: the old object is defaulted first, so a new default never reads as a change. A spec that
+ * did not change is not re-validated (a rule added later, or a stored object of the wrong shape, must
+ * not block a metadata-only edit, such as removing the finalizer during deletion).
+ */
+export function validateUpdate(
+  next: PostgresDB,
+  previous: PostgresDB,
+  config: OperatorConfig,
+): ValidationResult {
+  if (next && previous && sameSpec(next, previous)) return metadataOnlyUpdate(next, previous);
+  const shapeErrors = validateShape(next?.spec);
+  if (shapeErrors.length) return { errors: shapeErrors, warnings: [] };
+  const nextDefaulted = applyDefaults(next, config);
+  if (validateShape(previous?.spec).length) return validateObject(nextDefaulted, config);
+  const previousDefaulted = applyDefaults(previous, config);
+  if (sameSpec(nextDefaulted, previousDefaulted)) return metadataOnlyUpdate(next, previous);
+  const result = validateObject(nextDefaulted, config);
+  return {
+    errors: [
+      ...result.errors,
+      ...validateImmutableFields(nextDefaulted, previousDefaulted),
+      ...validateIdentifierUnchanged(nextDefaulted, previousDefaulted),
+      ...validateStorageChange(nextDefaulted, previousDefaulted, config.storageRules),
+      ...validateEngineUpgrade(nextDefaulted, previousDefaulted),
+    ],
+    warnings: result.warnings,
+  };
+}
+
+export function validateCreate(object: PostgresDB, config: OperatorConfig): ValidationResult {
+  const shapeErrors = validateShape(object?.spec);
+  if (shapeErrors.length) return { errors: shapeErrors, warnings: [] };
+  return validateObject(applyDefaults(object, config), config);
+}

@@ -1,0 +1,71 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+const GroupVersionKind = Type.Object({ group: Type.String(), version: Type.String(), kind: Type.String() });
+
+/** What Fastify checks before a handler runs; anything else is a malformed review (HTTP 400). */
+export const AdmissionReviewBody = Type.Object({
+  apiVersion: Type.Union([Type.Literal('admission.k8s.io/v1'), Type.Literal('admission.k8s.io/v1beta1')]),
+  kind: Type.Literal('AdmissionReview'),
+  request: Type.Object({
+    uid: Type.String({ minLength: 1 }),
+    kind: Type.Optional(GroupVersionKind),
+    requestKind: Type.Optional(GroupVersionKind),
+    operation: Type.Union(['CREATE', 'UPDATE', 'DELETE', 'CONNECT'].map((op) => Type.Literal(op))),
+    name: Type.Optional(Type.String()),
+    namespace: Type.Optional(Type.String()),
+    object: Type.Optional(Type.Unknown()),
+    oldObject: Type.Optional(Type.Unknown()),
+    dryRun: Type.Optional(Type.Boolean()),
+  }),
+});
+export type AdmissionReviewBody = Static<typeof AdmissionReviewBody>;
+export type AdmissionRequest = AdmissionReviewBody['request'];
+export type Operation = AdmissionRequest['operation'];
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: { code: number; message: string; reason?: string };
+  patchType?: 'JSONPatch';
+  patch?: string;
+  warnings?: string[];
+}
+
+export interface AdmissionReviewResponse {
+  apiVersion: string;
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+/** Small constructors in the spirit of controller-runtime's admission package. */
+export const allowed = (uid: string): AdmissionResponse => ({ uid, allowed: true });
+
+export const denied = (uid: string, message: string, code = 422): AdmissionResponse => ({
+  uid,
+  allowed: false,
+  status: { code, reason: code === 422 ? 'Invalid' : 'BadRequest', message },
+});
+
+export const errored = (uid: string, code: number, message: string): AdmissionResponse => ({
+  uid,
+  allowed: false,
+  status: { code, message },
+});
+
+export function patched(uid: string, operations: readonly unknown[]): AdmissionResponse {
+  if (operations.length === 0) return allowed(uid);
+  return {
+    uid,
+    allowed: true,
+    patchType: 'JSONPatch',
+    patch: Buffer.from(JSON.stringify(operations)).toString('base64'),
+  };
+}
+
+export function withWarnings(response: AdmissionResponse, warnings: readonly string[]): AdmissionResponse {
+  return warnings.length ? { ...response, warnings: [...warnings] } : response;
+}
+
+export function review(apiVersion: string, response: AdmissionResponse): AdmissionReviewResponse {
+  return { apiVersion, kind: 'AdmissionReview', response };
+}

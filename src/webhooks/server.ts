@@ -1,0 +1,83 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { OperatorConfig } from '../config/schema.js';
+import type { Logger } from '../util/logger.js';
+import { admissionPlugin } from './admission-plugin.js';
+import { healthPlugin } from './health-plugin.js';
+import { registerRequestMetrics } from './request-metrics.js';
+
+/** The API server sends at most ~3 MiB objects; controller-runtime caps reviews at 7 MiB. */
+export const MAX_REVIEW_BYTES = 7 * 1024 * 1024;
+export const TLS_MIN_VERSION = 'TLSv1.2';
+
+export interface WebhookServerOptions {
+  config: OperatorConfig;
+  logger: Logger;
+  registry: Registry;
+  /** PEM key pair; without it the server speaks plain HTTP (tests with inject() only). */
+  tls?: { key: string; cert: string };
+  /** Further routes on the same server, e.g. the conversion webhook. */
+  plugins?: FastifyPluginAsync[];
+  admission?: boolean;
+}
+
+function clientErrorMessage(error: FastifyError): string {
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'content type must be application/json';
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return `request body larger than ${MAX_REVIEW_BYTES} bytes`;
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'request body is empty; expected an AdmissionReview or ConversionReview';
+  if (error.validation) return `malformed review: ${error.message}`;
+  return error.message;
+}
+
+/** The HTTPS server of every replica: /mutate, /validate (and /convert via plugins), /healthz. */
+export function buildWebhookServer(opts: WebhookServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_REVIEW_BYTES,
+    return503OnClosing: true,
+    ...(opts.tls
+      ? { https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: TLS_MIN_VERSION } }
+      : {}),
+  }) as unknown as FastifyInstance;
+  // Reviews are JSON only; without this, a text/plain body would reach validation as a string.
+  app.removeContentTypeParser(['text/plain']);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      return reply.code(status).send({ error: 'BadRequest', message: clientErrorMessage(error) });
+    }
+    request.log.error({ err: error }, 'unhandled webhook error');
+    return reply.code(500).send({ error: 'InternalError', message: 'internal error; see the operator log' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'NotFound', message: `no route ${request.method} ${request.url}; webhooks are POST /mutate, /validate, /convert` }),
+  );
+
+  registerRequestMetrics(app, opts.registry, 'webhook');
+  app.register(healthPlugin, {});
+  if (opts.admission ?? true) app.register(admissionPlugin, { config: opts.config, logger: opts.logger });
+  for (const plugin of opts.plugins ?? []) app.register(plugin);
+  return app;
+}
+
+/** Swaps the serving certificate of a running HTTPS server (new connections use it at once). */
+export function replaceCertificate(app: FastifyInstance, pair: { key: string; cert: string }): void {
+  const server = app.server as unknown as { setSecureContext?: (options: object) => void };
+  server.setSecureContext?.({ key: pair.key, cert: pair.cert, minVersion: TLS_MIN_VERSION });
+}
+
+/** Plain-HTTP server for probes and Prometheus, on its own port. */
+export function buildMetricsServer(opts: {
+  logger: Logger;
+  registry: Registry;
+  notReadyReason: () => string | undefined;
+}): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+  app.register(healthPlugin, { notReadyReason: opts.notReadyReason, registry: opts.registry });
+  return app;
+}
