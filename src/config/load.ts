@@ -116,6 +116,7 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
     extraTags: parsed.extraTags ?? {},
     resyncPeriodSeconds: parsed.resyncPeriodSeconds ?? 300,
     reconcileConcurrency: parsed.reconcileConcurrency ?? 4,
+    watchNamespaces: parsed.watchNamespaces ?? [],
     storageRules: storageRules as StorageRules,
   };
 }

@@ -62,6 +62,7 @@ export const OperatorConfigFile = Type.Object(
     extraTags: Type.Optional(Type.Record(Type.String(), Type.String())),
     resyncPeriodSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     reconcileConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    watchNamespaces: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }))),
     storageRulesFile: Type.Optional(Type.String()),
     storageRules: Type.Optional(StorageRules),
   },
@@ -87,5 +88,7 @@ export interface OperatorConfig {
   extraTags: Record<string, string>;
   resyncPeriodSeconds: number;
   reconcileConcurrency: number;
+  /** Namespaces the controller watches; empty: all namespaces. */
+  watchNamespaces?: string[];
   storageRules: StorageRules;
 }
