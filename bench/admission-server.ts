@@ -10,7 +10,10 @@ import { createRegistry } from '../src/util/metrics.js';
 import { buildWebhookServer } from '../src/webhooks/server.js';
 
 const [mode = 'stow', certsDir = ''] = process.argv.slice(2);
-const tls = { key: readFileSync(join(certsDir, 'tls.key'), 'utf8'), cert: readFileSync(join(certsDir, 'tls.crt'), 'utf8') };
+const tls = {
+  key: readFileSync(join(certsDir, 'tls.key'), 'utf8'),
+  cert: readFileSync(join(certsDir, 'tls.crt'), 'utf8'),
+};
 
 const app =
   mode === 'bare'
@@ -19,7 +22,11 @@ const app =
 if (mode === 'bare') {
   const allow = async (req: { body: unknown }) => {
     const review = req.body as { apiVersion: string; request: { uid: string } };
-    return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } };
+    return {
+      apiVersion: review.apiVersion,
+      kind: 'AdmissionReview',
+      response: { uid: review.request.uid, allowed: true },
+    };
   };
   app.post('/validate', allow);
   app.post('/mutate', allow);

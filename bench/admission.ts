@@ -40,15 +40,29 @@ const review = {
 };
 
 async function startServer(mode: 'stow' | 'bare', certsDir: string) {
-  const child = spawn(process.execPath, [serverScript, mode, certsDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [serverScript, mode, certsDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (chunk) => resolve(Number(String(chunk).trim())));
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
   });
-  return { port, stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
-async function measure(mode: 'stow' | 'bare', path: string, certsDir: string, ca: string): Promise<LoadResult> {
+async function measure(
+  mode: 'stow' | 'bare',
+  path: string,
+  certsDir: string,
+  ca: string,
+): Promise<LoadResult> {
   const server = await startServer(mode, certsDir);
   try {
     const url = `https://127.0.0.1:${server.port}${path}`;
@@ -67,7 +81,9 @@ const dir = await mkdtemp(join(tmpdir(), 'stow-bench-'));
 try {
   await makeDevCerts(dir);
   const ca = await readFile(join(dir, 'ca.crt'), 'utf8');
-  console.log(`bench/admission: ${CONNECTIONS} keep-alive TLS connections, ${DURATION_MS / 1000}s per run, ${process.version}`);
+  console.log(
+    `bench/admission: ${CONNECTIONS} keep-alive TLS connections, ${DURATION_MS / 1000}s per run, ${process.version}`,
+  );
   let worst = Number.POSITIVE_INFINITY;
   for (const path of ['/validate', '/mutate']) {
     const bare = await measure('bare', path, dir, ca);
@@ -76,9 +92,13 @@ try {
     worst = Math.min(worst, ratio);
     console.log(`${path.padEnd(10)} bare  ${fmt(bare)}`);
     console.log(`${path.padEnd(10)} stow  ${fmt(stow)}`);
-    console.log(`${path.padEnd(10)} ratio ${ratio.toFixed(2)} of the bare handler's throughput (target >= ${TARGET_RATIO})`);
+    console.log(
+      `${path.padEnd(10)} ratio ${ratio.toFixed(2)} of the bare handler's throughput (target >= ${TARGET_RATIO})`,
+    );
   }
-  console.log(`result: ${worst >= TARGET_RATIO ? 'meets' : 'BELOW'} target (worst ratio ${worst.toFixed(2)})`);
+  console.log(
+    `result: ${worst >= TARGET_RATIO ? 'meets' : 'BELOW'} target (worst ratio ${worst.toFixed(2)})`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -81,7 +81,9 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const err = error as Error & { code?: string };
-    const known = ['ConfigError', 'CertificateError', 'UsageError'].includes(err.name) || err.code?.startsWith('ERR_PARSE_ARGS');
+    const known =
+      ['ConfigError', 'CertificateError', 'UsageError'].includes(err.name) ||
+      err.code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`stow: ${known ? err.message : (err.stack ?? String(err))}\n`);
     if (err.code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write('Run `stow --help` for usage.\n');
     process.exitCode = 1;

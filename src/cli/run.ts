@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
+import { conversionPlugin } from '../conversion/index.js';
 import { createLogger } from '../util/logger.js';
 import { createRegistry } from '../util/metrics.js';
 import { CertWatcher } from '../webhooks/cert-watcher.js';
 import { buildMetricsServer, buildWebhookServer, replaceCertificate } from '../webhooks/server.js';
+import { startControllerForCli } from './controller.js';
 
 export interface RunFlags {
   config?: string;
@@ -44,34 +46,52 @@ export async function startOperator(flags: RunFlags): Promise<RunningOperator> {
   const host = flags['bind-address'] ?? '0.0.0.0';
   const webhooksEnabled = flags.webhooks ?? true;
   const controllerEnabled = flags.controller ?? true;
-  if (!webhooksEnabled && !controllerEnabled) throw new UsageError('--no-webhooks and --no-controller leave nothing to run');
+  if (!webhooksEnabled && !controllerEnabled)
+    throw new UsageError('--no-webhooks and --no-controller leave nothing to run');
 
   let webhookServer: FastifyInstance | undefined;
   let certWatcher: CertWatcher | undefined;
   if (webhooksEnabled) {
     const tlsDir = resolve(flags['tls-dir'] ?? 'certs/dev');
-    certWatcher = new CertWatcher({ dir: tlsDir, logger, onChange: (pair) => replaceCertificate(server, pair) });
+    certWatcher = new CertWatcher({
+      dir: tlsDir,
+      logger,
+      onChange: (pair) => replaceCertificate(server, pair),
+    });
     const server = buildWebhookServer({
       config,
       logger,
       registry,
       tls: certWatcher.initial,
+      plugins: [async (app) => app.register(conversionPlugin, { registry })],
     });
     webhookServer = server;
     await server.listen({ host, port: port(flags['webhook-port'], 9443, 'webhook-port') });
     certWatcher.start();
   }
 
-  const controller = undefined as { stop(): Promise<void> } | undefined;
+  const controller = controllerEnabled
+    ? await startControllerForCli({
+        config,
+        logger,
+        registry,
+        ...(flags['leader-election-namespace'] ? { leaseNamespace: flags['leader-election-namespace'] } : {}),
+      })
+    : undefined;
 
   const metricsServer = buildMetricsServer({
     logger,
     registry,
-    notReadyReason: () => (webhooksEnabled && !webhookServer?.server.listening ? 'webhook server not listening' : undefined),
+    notReadyReason: () =>
+      webhooksEnabled && !webhookServer?.server.listening ? 'webhook server not listening' : undefined,
   });
   await metricsServer.listen({ host, port: port(flags['metrics-port'], 8080, 'metrics-port') });
   logger.info(
-    { webhooks: webhookServer ? webhookServer.server.address() : 'off', metrics: metricsServer.server.address(), controller: controllerEnabled },
+    {
+      webhooks: webhookServer ? webhookServer.server.address() : 'off',
+      metrics: metricsServer.server.address(),
+      controller: controllerEnabled,
+    },
     'stow is running',
   );
 

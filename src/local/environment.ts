@@ -1,13 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { CRD_NAME } from '../api/constants.js';
 import { buildCrd } from '../api/crd.js';
 import { type RunFlags, type RunningOperator, startOperator } from '../cli/run.js';
 import { makeDevCerts } from '../devenv/certs.js';
+import { type RdsEmulator, type StateDelays, startRdsEmulator } from '../emulator/index.js';
 import { type ControlPlane, type KubectlResult, startControlPlane } from '../devenv/control-plane.js';
+import { freeLoopbackPorts } from '../devenv/ports.js';
 import { buildWebhookConfigurations } from '../webhooks/registration.js';
 
 export interface LocalEnvironmentOptions {
@@ -20,12 +21,15 @@ export interface LocalEnvironmentOptions {
   /** Start the operator at all (false: control plane and CRD only). Default true. */
   operator?: boolean;
   controllerManager?: boolean;
+  /** Start the RDS emulator and point the operator at it (AWS_ENDPOINT_URL_RDS). */
+  rdsEmulator?: { delays?: Partial<StateDelays> };
   log?: (line: string) => void;
 }
 
 export interface LocalEnvironment {
   controlPlane: ControlPlane;
   operator?: RunningOperator;
+  emulator?: RdsEmulator;
   /** https://127.0.0.1:PORT of the webhook server */
   webhookUrl?: string;
   certsDir: string;
@@ -44,7 +48,8 @@ export function toYamlDocuments(manifest: object | object[] | string): string {
 }
 
 async function mustSucceed(result: KubectlResult, what: string): Promise<KubectlResult> {
-  if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}): ${result.stderr || result.stdout}`);
+  if (result.code !== 0)
+    throw new Error(`${what} failed (exit ${result.code}): ${result.stderr || result.stdout}`);
   return result;
 }
 
@@ -54,9 +59,15 @@ async function mustSucceed(result: KubectlResult, what: string): Promise<Kubectl
  */
 export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
   const log = opts.log ?? (() => {});
-  const controlPlane = await startControlPlane({ log, ...(opts.controllerManager === undefined ? {} : { controllerManager: opts.controllerManager }) });
+  const controlPlane = await startControlPlane({
+    log,
+    ...(opts.controllerManager === undefined ? {} : { controllerManager: opts.controllerManager }),
+  });
   const workDir = await mkdtemp(join(tmpdir(), 'stow-local-'));
-  const stops: Array<() => Promise<void>> = [async () => rm(workDir, { recursive: true, force: true }), () => controlPlane.stop()];
+  const stops: Array<() => Promise<void>> = [
+    async () => rm(workDir, { recursive: true, force: true }),
+    () => controlPlane.stop(),
+  ];
   const stopAll = async () => {
     for (const stop of stops.splice(0)) await stop().catch(() => undefined);
   };
@@ -64,26 +75,31 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const certsDir = join(workDir, 'certs');
     const certs = await makeDevCerts(certsDir);
     const caBundle = Buffer.from(certs.caPem).toString('base64');
-    const kubectl = (args: string[], input?: string) => controlPlane.kubectl(args, input === undefined ? {} : { input });
+    const kubectl = (args: string[], input?: string) =>
+      controlPlane.kubectl(args, input === undefined ? {} : { input });
     const apply = (manifest: object | object[] | string, extraArgs: string[] = []) =>
       kubectl(['apply', '-f', '-', ...extraArgs], toYamlDocuments(manifest));
 
-    let operator: RunningOperator | undefined;
-    let webhookUrl: string | undefined;
-    if (opts.operator ?? true) {
-      process.env.KUBECONFIG = controlPlane.kubeconfigPath;
-      operator = await startOperator({
-        'tls-dir': certsDir,
-        'webhook-port': '0',
-        'metrics-port': '0',
-        'bind-address': '127.0.0.1',
-        ...opts.operatorFlags,
+    let emulator: RdsEmulator | undefined;
+    if (opts.rdsEmulator) {
+      emulator = await startRdsEmulator({
+        port: 0,
+        ...(opts.rdsEmulator.delays ? { delays: opts.rdsEmulator.delays } : {}),
       });
-      stops.unshift(() => operator!.stop());
-      if (operator.webhookServer) {
-        webhookUrl = `https://127.0.0.1:${(operator.webhookServer.server.address() as AddressInfo).port}`;
-      }
+      stops.unshift(() => emulator!.close());
+      // The SDK's default chain reads these; the emulator accepts any credentials.
+      process.env.AWS_ENDPOINT_URL_RDS = emulator.url;
+      process.env.AWS_REGION ??= 'us-east-1';
+      process.env.AWS_ACCESS_KEY_ID ??= 'local';
+      process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
     }
+
+    // The webhook port is chosen first so the CRD (whose conversion webhook points at it) exists
+    // before the controller starts listing PostgresDBs.
+    const startsOperator = opts.operator ?? true;
+    const webhooksOn = startsOperator && (opts.operatorFlags?.webhooks ?? true);
+    const [webhookPort] = webhooksOn ? await freeLoopbackPorts(1) : [];
+    const webhookUrl = webhookPort ? `https://127.0.0.1:${webhookPort}` : undefined;
 
     const installCrd = async (versions: Array<'v1alpha1' | 'v1beta1'>) => {
       const crd = buildCrd({ versions, ...(webhookUrl ? { webhookUrl, caBundle } : {}) });
@@ -95,10 +111,37 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     };
     await installCrd(opts.crdVersions ?? ['v1alpha1', 'v1beta1']);
     if (webhookUrl && (opts.admissionWebhooks ?? true)) {
-      await mustSucceed(await apply(buildWebhookConfigurations({ url: webhookUrl, caBundle })), 'registering the webhooks');
+      await mustSucceed(
+        await apply(buildWebhookConfigurations({ url: webhookUrl, caBundle })),
+        'registering the webhooks',
+      );
+    }
+
+    let operator: RunningOperator | undefined;
+    if (startsOperator) {
+      process.env.KUBECONFIG = controlPlane.kubeconfigPath;
+      operator = await startOperator({
+        'tls-dir': certsDir,
+        'webhook-port': String(webhookPort ?? 0),
+        'metrics-port': '0',
+        'bind-address': '127.0.0.1',
+        ...opts.operatorFlags,
+      });
+      stops.unshift(() => operator!.stop());
     }
     log(`local environment ready: ${controlPlane.server}${webhookUrl ? `, webhooks at ${webhookUrl}` : ''}`);
-    return { controlPlane, operator, webhookUrl, certsDir, caBundle, kubectl, apply, installCrd, stop: stopAll };
+    return {
+      controlPlane,
+      operator,
+      emulator,
+      webhookUrl,
+      certsDir,
+      caBundle,
+      kubectl,
+      apply,
+      installCrd,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -3,7 +3,13 @@ import { KIND } from '../api/constants.js';
 import { applyDefaults } from '../api/defaults.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
-import { type FieldError, formatFieldError, validateCreate, validateShape, validateUpdate } from '../validation/index.js';
+import {
+  type FieldError,
+  formatFieldError,
+  validateCreate,
+  validateShape,
+  validateUpdate,
+} from '../validation/index.js';
 import {
   type AdmissionRequest,
   type AdmissionResponse,
@@ -19,7 +25,9 @@ const DEPRECATION_WARNING =
   'stow.dev/v1alpha1 is deprecated: write stow.dev/v1beta1 (see docs/upgrading.md); your object is stored as v1beta1';
 
 function isPostgresDB(value: unknown): value is PostgresDB {
-  return typeof value === 'object' && value !== null && 'metadata' in value && typeof value.metadata === 'object';
+  return (
+    typeof value === 'object' && value !== null && 'metadata' in value && typeof value.metadata === 'object'
+  );
 }
 
 function requestedAsAlpha(request: AdmissionRequest): boolean {
@@ -33,13 +41,20 @@ function describeObject(request: AdmissionRequest, object: PostgresDB): string {
 
 function denialMessage(request: AdmissionRequest, object: PostgresDB, errors: FieldError[]): string {
   const alpha = requestedAsAlpha(request);
-  const lines = errors.map((error) => formatFieldError(alpha ? { ...error, path: toAlphaFieldPath(error.path) } : error));
+  const lines = errors.map((error) =>
+    formatFieldError(alpha ? { ...error, path: toAlphaFieldPath(error.path) } : error),
+  );
   const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
   return `${describeObject(request, object)} is invalid (${count}): ${lines.join('; ')}`;
 }
 
-function objectsOf(request: AdmissionRequest): { object?: PostgresDB; oldObject?: PostgresDB; problem?: string } {
-  if (!isPostgresDB(request.object)) return { problem: 'request.object is missing or is not a Kubernetes object' };
+function objectsOf(request: AdmissionRequest): {
+  object?: PostgresDB;
+  oldObject?: PostgresDB;
+  problem?: string;
+} {
+  if (!isPostgresDB(request.object))
+    return { problem: 'request.object is missing or is not a Kubernetes object' };
   if (request.operation === 'UPDATE' && !isPostgresDB(request.oldObject)) {
     return { problem: 'request.oldObject is missing on UPDATE' };
   }
@@ -67,6 +82,7 @@ export function validate(request: AdmissionRequest, config: OperatorConfig): Adm
       ? validateUpdate(object, oldObject, config)
       : validateCreate(object, config);
   const warnings = requestedAsAlpha(request) ? [DEPRECATION_WARNING, ...result.warnings] : result.warnings;
-  if (result.errors.length) return withWarnings(denied(request.uid, denialMessage(request, object, result.errors)), warnings);
+  if (result.errors.length)
+    return withWarnings(denied(request.uid, denialMessage(request, object, result.errors)), warnings);
   return withWarnings(allowed(request.uid), warnings);
 }

@@ -3,7 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { OperatorConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import { mutate, validate } from './admission-handlers.js';
-import { type AdmissionRequest, type AdmissionResponse, AdmissionReviewBody, errored, review } from './admission-review.js';
+import {
+  type AdmissionRequest,
+  type AdmissionResponse,
+  AdmissionReviewBody,
+  errored,
+  review,
+} from './admission-review.js';
 
 export interface AdmissionPluginOptions {
   config: OperatorConfig;
@@ -21,12 +27,24 @@ export async function admissionPlugin(app: FastifyInstance, opts: AdmissionPlugi
       try {
         const response = handler(request, opts.config);
         if (!response.allowed) {
-          opts.logger.debug({ uid: request.uid, op: request.operation, name: request.name, ns: request.namespace, message: response.status?.message }, `${url} denied`);
+          opts.logger.debug(
+            {
+              uid: request.uid,
+              op: request.operation,
+              name: request.name,
+              ns: request.namespace,
+              message: response.status?.message,
+            },
+            `${url} denied`,
+          );
         }
         return review(apiVersion, response);
       } catch (error) {
         opts.logger.error({ err: error, uid: request.uid }, `${url} failed`);
-        return review(apiVersion, errored(request.uid, 500, `internal error in ${url}: ${(error as Error).message}`));
+        return review(
+          apiVersion,
+          errored(request.uid, 500, `internal error in ${url}: ${(error as Error).message}`),
+        );
       }
     });
   route('/mutate', mutate);

@@ -11,7 +11,8 @@ const HUB_TO_ALPHA: Array<[string, string]> = [
 
 export function toAlphaFieldPath(path: string): string {
   for (const [hub, alpha] of HUB_TO_ALPHA) {
-    if (path === hub || path.startsWith(`${hub}.`) || path.startsWith(`${hub}[`)) return alpha + path.slice(hub.length);
+    if (path === hub || path.startsWith(`${hub}.`) || path.startsWith(`${hub}[`))
+      return alpha + path.slice(hub.length);
   }
   return path;
 }

@@ -27,7 +27,9 @@ export function readKeyPair(dir: string): KeyPair {
   try {
     x509 = new X509Certificate(cert);
   } catch (error) {
-    throw new CertificateError(`${join(dir, 'tls.crt')} is not a PEM certificate: ${(error as Error).message}`);
+    throw new CertificateError(
+      `${join(dir, 'tls.crt')} is not a PEM certificate: ${(error as Error).message}`,
+    );
   }
   let privateKey: ReturnType<typeof createPrivateKey>;
   try {
@@ -36,7 +38,9 @@ export function readKeyPair(dir: string): KeyPair {
     throw new CertificateError(`${join(dir, 'tls.key')} is not a PEM private key`);
   }
   if (!x509.checkPrivateKey(privateKey)) {
-    throw new CertificateError(`tls.key in ${dir} does not match the public key of tls.crt (${x509.subject})`);
+    throw new CertificateError(
+      `tls.key in ${dir} does not match the public key of tls.crt (${x509.subject})`,
+    );
   }
   return { cert, key, notAfter: new Date(x509.validTo) };
 }
@@ -98,7 +102,10 @@ export class CertWatcher {
     try {
       pair = readKeyPair(this.options.dir);
     } catch (error) {
-      this.options.logger.warn({ err: (error as Error).message }, 'new TLS key pair rejected; keeping the last good one');
+      this.options.logger.warn(
+        { err: (error as Error).message },
+        'new TLS key pair rejected; keeping the last good one',
+      );
       return;
     }
     const next = fingerprint(pair);

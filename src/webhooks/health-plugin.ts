@@ -16,6 +16,8 @@ export async function healthPlugin(app: FastifyInstance, opts: HealthPluginOptio
   });
   const registry = opts.registry;
   if (registry) {
-    app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+    app.get('/metrics', async (_req, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
   }
 }

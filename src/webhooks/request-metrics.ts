@@ -4,7 +4,10 @@ import { counter, histogram } from '../util/metrics.js';
 
 /** Counts requests and measures their latency by route and status code (hooks on the root instance). */
 export function registerRequestMetrics(app: FastifyInstance, registry: Registry, server: string): void {
-  const requests = counter(registry, `${server}_requests_total`, `${server} HTTP requests`, ['route', 'code'] as const);
+  const requests = counter(registry, `${server}_requests_total`, `${server} HTTP requests`, [
+    'route',
+    'code',
+  ] as const);
   const latency = histogram(
     registry,
     `${server}_request_duration_seconds`,

@@ -1,4 +1,9 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  LogController,
+} from 'fastify';
 import type { Registry } from 'prom-client';
 import type { OperatorConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
@@ -23,8 +28,10 @@ export interface WebhookServerOptions {
 
 function clientErrorMessage(error: FastifyError): string {
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'content type must be application/json';
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return `request body larger than ${MAX_REVIEW_BYTES} bytes`;
-  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'request body is empty; expected an AdmissionReview or ConversionReview';
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return `request body larger than ${MAX_REVIEW_BYTES} bytes`;
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return 'request body is empty; expected an AdmissionReview or ConversionReview';
   if (error.validation) return `malformed review: ${error.message}`;
   return error.message;
 }
@@ -36,9 +43,7 @@ export function buildWebhookServer(opts: WebhookServerOptions): FastifyInstance 
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_REVIEW_BYTES,
     return503OnClosing: true,
-    ...(opts.tls
-      ? { https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: TLS_MIN_VERSION } }
-      : {}),
+    ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: TLS_MIN_VERSION } } : {}),
   }) as unknown as FastifyInstance;
   // Reviews are JSON only; without this, a text/plain body would reach validation as a string.
   app.removeContentTypeParser(['text/plain']);
@@ -52,7 +57,10 @@ export function buildWebhookServer(opts: WebhookServerOptions): FastifyInstance 
     return reply.code(500).send({ error: 'InternalError', message: 'internal error; see the operator log' });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'NotFound', message: `no route ${request.method} ${request.url}; webhooks are POST /mutate, /validate, /convert` }),
+    reply.code(404).send({
+      error: 'NotFound',
+      message: `no route ${request.method} ${request.url}; webhooks are POST /mutate, /validate, /convert`,
+    }),
   );
 
   registerRequestMetrics(app, opts.registry, 'webhook');
