@@ -15,9 +15,14 @@ function step(title, command, args) {
   return result.status === 0;
 }
 
+/** A compiled test counts only while its TypeScript source exists (dist/ may hold stale output). */
+function hasSource(compiled) {
+  return existsSync(join(root, relative(join(root, 'dist'), compiled)).replace(/\.js$/, '.ts'));
+}
+
 function findTests(dir) {
   if (!existsSync(dir)) return [];
-  if (statSync(dir).isFile()) return dir.endsWith('.test.js') ? [dir] : [];
+  if (statSync(dir).isFile()) return dir.endsWith('.test.js') && hasSource(dir) ? [dir] : [];
   return readdirSync(dir, { withFileTypes: true })
     .flatMap((entry) => (entry.name === 'fixtures' ? [] : findTests(join(dir, entry.name))))
     .sort();

@@ -70,9 +70,10 @@ if is_built; then
 fi
 
 ensure_apt_packages golang-go etcd-server rsync jq make dpkg-dev golang-github-modern-go-reflect2-dev
+# Only active entries in files apt reads: commented-out deb-src lines are common.
 has_deb_src() {
-  grep -rqsE '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/ ||
-    grep -rqsE '^[[:space:]]*Types:.*deb-src' /etc/apt/sources.list.d/
+  grep -qsE '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list ||
+    grep -qsE '^[[:space:]]*Types:.*deb-src' /etc/apt/sources.list.d/*.sources
 }
 if ! has_deb_src; then
   log "adding a deb-src entry for bookworm main"

@@ -1,4 +1,13 @@
-import { CATEGORIES, CRD_NAME, GROUP, HUB_VERSION, KIND, PLURAL, SHORT_NAMES, SINGULAR } from './constants.js';
+import {
+  CATEGORIES,
+  CRD_NAME,
+  GROUP,
+  HUB_VERSION,
+  KIND,
+  PLURAL,
+  SHORT_NAMES,
+  SINGULAR,
+} from './constants.js';
 import { toStructuralSchema } from './structural-schema.js';
 import * as v1alpha1 from './v1alpha1.js';
 import * as v1beta1 from './v1beta1.js';
@@ -81,7 +90,14 @@ export function buildCrd(options: CrdOptions = {}): Record<string, unknown> {
     metadata: { name: CRD_NAME },
     spec: {
       group: GROUP,
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: CATEGORIES },
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: SINGULAR,
+        shortNames: SHORT_NAMES,
+        categories: CATEGORIES,
+      },
       scope: 'Namespaced',
       conversion,
       versions: versions.map((name) => versionEntry(name, name === storageVersion)),

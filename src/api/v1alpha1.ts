@@ -2,7 +2,9 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ObjectMeta } from './meta.js';
 
 /** Integer or numeric string: the seed operator stored storage as "10". */
-export const IntOrString = Type.Union([Type.Integer(), Type.String()], { 'x-kubernetes-int-or-string': true });
+export const IntOrString = Type.Union([Type.Integer(), Type.String()], {
+  'x-kubernetes-int-or-string': true,
+});
 
 export const PostgresDBSpec = Type.Object(
   {
@@ -10,7 +12,13 @@ export const PostgresDBSpec = Type.Object(
     storage: { ...IntOrString, description: 'Allocated storage in GiB: an integer or a numeric string.' },
     storageType: Type.Optional(
       Type.Union(
-        [Type.Literal('gp2'), Type.Literal('gp3'), Type.Literal('io1'), Type.Literal('io2'), Type.Literal('standard')],
+        [
+          Type.Literal('gp2'),
+          Type.Literal('gp3'),
+          Type.Literal('io1'),
+          Type.Literal('io2'),
+          Type.Literal('standard'),
+        ],
         { description: 'RDS storage type: gp2, gp3, io1, io2 or standard.' },
       ),
     ),

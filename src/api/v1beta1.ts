@@ -2,20 +2,35 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ObjectMeta } from './meta.js';
 
 export const StorageType = Type.Union(
-  [Type.Literal('gp2'), Type.Literal('gp3'), Type.Literal('io1'), Type.Literal('io2'), Type.Literal('standard')],
-  { description: 'RDS storage type: gp2, gp3 (general purpose SSD), io1, io2 (provisioned IOPS SSD), standard (legacy magnetic).' },
+  [
+    Type.Literal('gp2'),
+    Type.Literal('gp3'),
+    Type.Literal('io1'),
+    Type.Literal('io2'),
+    Type.Literal('standard'),
+  ],
+  {
+    description:
+      'RDS storage type: gp2, gp3 (general purpose SSD), io1, io2 (provisioned IOPS SSD), standard (legacy magnetic).',
+  },
 );
 export type StorageType = Static<typeof StorageType>;
 
-export const DeletionPolicy = Type.Union([Type.Literal('Delete'), Type.Literal('Snapshot'), Type.Literal('Retain')], {
-  description:
-    'What happens to the RDS instance when this resource is deleted: Delete (no final snapshot), Snapshot (final snapshot, then delete), Retain (leave the instance running).',
-});
+export const DeletionPolicy = Type.Union(
+  [Type.Literal('Delete'), Type.Literal('Snapshot'), Type.Literal('Retain')],
+  {
+    description:
+      'What happens to the RDS instance when this resource is deleted: Delete (no final snapshot), Snapshot (final snapshot, then delete), Retain (leave the instance running).',
+  },
+);
 export type DeletionPolicy = Static<typeof DeletionPolicy>;
 
 export const StorageSpec = Type.Object(
   {
-    type: Type.Optional({ ...StorageType, description: 'Storage type. Default: the operator configuration (gp3).' }),
+    type: Type.Optional({
+      ...StorageType,
+      description: 'Storage type. Default: the operator configuration (gp3).',
+    }),
     sizeGiB: Type.Integer({ description: 'Allocated storage in GiB. Limits depend on the storage type.' }),
     iops: Type.Optional(
       Type.Integer({ description: 'Provisioned IOPS. Required for io1/io2; for gp3 only from 400 GiB.' }),
@@ -34,7 +49,9 @@ export type StorageSpec = Static<typeof StorageSpec>;
 export const BackupSpec = Type.Object(
   {
     retentionDays: Type.Optional(
-      Type.Integer({ description: 'Days automated backups are kept (0-35; 0 disables them). Default: config.' }),
+      Type.Integer({
+        description: 'Days automated backups are kept (0-35; 0 disables them). Default: config.',
+      }),
     ),
     window: Type.Optional(
       Type.String({ description: 'Daily backup window in UTC, hh24:mi-hh24:mi, at least 30 minutes.' }),
@@ -47,7 +64,8 @@ export const EncryptionSpec = Type.Object(
   {
     kmsKeyId: Type.Optional(
       Type.String({
-        description: 'KMS key (ARN, key id or alias) for storage encryption. Empty: the config default, else the AWS managed key. Immutable.',
+        description:
+          'KMS key (ARN, key id or alias) for storage encryption. Empty: the config default, else the AWS managed key. Immutable.',
       }),
     ),
   },
@@ -58,13 +76,16 @@ export const PostgresDBSpec = Type.Object(
   {
     instanceClass: Type.String({ description: 'RDS instance class, db.<family>.<size>, e.g. db.t3.small.' }),
     engineVersion: Type.Optional(
-      Type.String({ description: 'PostgreSQL version, major ("16") or major.minor ("16.4"). Default: config.' }),
+      Type.String({
+        description: 'PostgreSQL version, major ("16") or major.minor ("16.4"). Default: config.',
+      }),
     ),
     storage: StorageSpec,
     multiAZ: Type.Optional(Type.Boolean({ description: 'Run a standby in another availability zone.' })),
     databaseName: Type.Optional(
       Type.String({
-        description: 'Name of the database created in the instance. Default: derived from metadata.name. Immutable.',
+        description:
+          'Name of the database created in the instance. Default: derived from metadata.name. Immutable.',
       }),
     ),
     masterUsername: Type.Optional(
@@ -72,7 +93,9 @@ export const PostgresDBSpec = Type.Object(
     ),
     backup: Type.Optional(BackupSpec),
     maintenanceWindow: Type.Optional(
-      Type.String({ description: 'Weekly maintenance window in UTC, ddd:hh24:mi-ddd:hh24:mi, at least 30 minutes.' }),
+      Type.String({
+        description: 'Weekly maintenance window in UTC, ddd:hh24:mi-ddd:hh24:mi, at least 30 minutes.',
+      }),
     ),
     deletionPolicy: Type.Optional(DeletionPolicy),
     deletionProtection: Type.Optional(
@@ -86,10 +109,14 @@ export const PostgresDBSpec = Type.Object(
       Type.String({ description: 'DB subnet group. Default: the operator configuration.' }),
     ),
     securityGroupIds: Type.Optional(
-      Type.Array(Type.String(), { description: 'VPC security group ids. Default: the operator configuration.' }),
+      Type.Array(Type.String(), {
+        description: 'VPC security group ids. Default: the operator configuration.',
+      }),
     ),
     parameterGroupName: Type.Optional(
-      Type.String({ description: 'DB parameter group. Default: the operator configuration, else the engine default.' }),
+      Type.String({
+        description: 'DB parameter group. Default: the operator configuration, else the engine default.',
+      }),
     ),
     tags: Type.Optional(
       Type.Record(Type.String(), Type.String(), {
@@ -97,10 +124,14 @@ export const PostgresDBSpec = Type.Object(
       }),
     ),
     secretName: Type.Optional(
-      Type.String({ description: 'Secret receiving the connection details. Default: metadata.name. Immutable.' }),
+      Type.String({
+        description: 'Secret receiving the connection details. Default: metadata.name. Immutable.',
+      }),
     ),
     serviceName: Type.Optional(
-      Type.String({ description: 'ExternalName Service pointing at the instance. Default: metadata.name. Immutable.' }),
+      Type.String({
+        description: 'ExternalName Service pointing at the instance. Default: metadata.name. Immutable.',
+      }),
     ),
   },
   { description: 'Desired state of the PostgreSQL database.' },
@@ -148,7 +179,8 @@ export const PostgresDBStatus = Type.Object(
     observedGeneration: Type.Optional(Type.Integer({ description: 'Last generation reconciled.' })),
     conditions: Type.Optional(
       Type.Array(Condition, {
-        description: 'Ready: the database can be connected to. Synced: the last reconcile of this generation succeeded.',
+        description:
+          'Ready: the database can be connected to. Synced: the last reconcile of this generation succeeded.',
       }),
     ),
   },
@@ -164,6 +196,9 @@ export const PostgresDB = Type.Object(
     spec: PostgresDBSpec,
     status: Type.Optional(PostgresDBStatus),
   },
-  { description: 'A PostgreSQL database on AWS RDS, with a Secret holding its credentials and a Service pointing at it.' },
+  {
+    description:
+      'A PostgreSQL database on AWS RDS, with a Secret holding its credentials and a Service pointing at it.',
+  },
 );
 export type PostgresDB = Static<typeof PostgresDB>;

@@ -62,7 +62,9 @@ export const OperatorConfigFile = Type.Object(
     extraTags: Type.Optional(Type.Record(Type.String(), Type.String())),
     resyncPeriodSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     reconcileConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
-    watchNamespaces: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }))),
+    watchNamespaces: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 })),
+    ),
     storageRulesFile: Type.Optional(Type.String()),
     storageRules: Type.Optional(StorageRules),
   },

@@ -9,7 +9,12 @@ export function createRegistry(options: { defaultMetrics?: boolean } = {}): Regi
   return registry;
 }
 
-export function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]) {
+export function counter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+) {
   return new Counter<L>({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry] });
 }
 
@@ -20,9 +25,20 @@ export function histogram<L extends string>(
   labelNames: readonly L[],
   buckets?: number[],
 ) {
-  return new Histogram<L>({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
+  return new Histogram<L>({
+    name: METRIC_PREFIX + name,
+    help,
+    labelNames,
+    registers: [registry],
+    ...(buckets ? { buckets } : {}),
+  });
 }
 
-export function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]) {
+export function gauge<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+) {
   return new Gauge<L>({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry] });
 }

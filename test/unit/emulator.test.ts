@@ -133,7 +133,7 @@ t.test('create: invalid parameters get AWS error codes', async (t) => {
     ['gp3 iops below 400 GiB', { StorageType: 'gp3', Iops: 12000 }, 'InvalidParameterCombination'],
     ['no password', { MasterUserPassword: undefined }, 'InvalidParameterValue'],
     ['short password', { MasterUserPassword: 'short' }, 'InvalidParameterValue'],
-    ['reserved user name', { MasterUsername: 'postgres' }, 'InvalidParameterValue'],
+    ['reserved user name', { MasterUsername: 'rdsadmin' }, 'InvalidParameterValue'],
     ['bad identifier', { DBInstanceIdentifier: 'bad--id' }, 'InvalidParameterValue'],
     ['unknown engine version', { EngineVersion: '9' }, 'InvalidParameterCombination'],
     ['no storage', { AllocatedStorage: undefined }, 'InvalidParameterValue'],

@@ -154,7 +154,7 @@ t.test('secret and service names are derived from metadata.name when unset', asy
   t.same(
     formatted(validateCreate(db({}, { name: '1-orders' }), CONFIG)),
     [
-      'spec.serviceName: must be a DNS label starting with a letter: lowercase letters, digits and "-", at most 63 characters (got "1-orders")',
+      'spec.serviceName: must be a DNS label starting with a letter: lowercase letters, digits and "-", at most 63 characters; it defaults to metadata.name, so set spec.serviceName explicitly (got "1-orders")',
     ],
     'a valid resource name that is not a valid Service name is refused on the derived serviceName',
   );
@@ -165,7 +165,7 @@ t.test('secret and service names are derived from metadata.name when unset', asy
   );
   const long = `a${'b'.repeat(63)}`;
   t.same(formatted(validateCreate(db({}, { name: long }), CONFIG)), [
-    `spec.serviceName: must be a DNS label starting with a letter: lowercase letters, digits and "-", at most 63 characters (got "${long}")`,
+    `spec.serviceName: must be a DNS label starting with a letter: lowercase letters, digits and "-", at most 63 characters; it defaults to metadata.name, so set spec.serviceName explicitly (got "${long}")`,
   ]);
   t.same(
     formatted(validateCreate(db({}, { generateName: 'orders-' }), CONFIG)),
