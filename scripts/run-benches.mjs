@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// `npm run bench [-- name...]`: runs the benchmarks in bench/ one after another (each prints its own
+// figures and its comparison against the baseline measured in the same run).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const ALL = ['admission', 'conversion', 'controller'];
+const selected = process.argv.slice(2);
+let failed = 0;
+for (const name of selected.length ? selected : ALL) {
+  const script = join(root, 'dist/bench', `${name}.js`);
+  if (!existsSync(script)) {
+    process.stderr.write(`bench ${name}: ${script} not found (known: ${ALL.join(', ')})\n`);
+    failed++;
+    continue;
+  }
+  process.stdout.write(`\n=== bench/${name}\n`);
+  const result = spawnSync(process.execPath, [script], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
