@@ -17,6 +17,8 @@ Commands:
       --ca-bundle-file FILE                    CA for the conversion webhook
   migrate-storage   rewrite every stored PostgresDB in the storage version, then trim storedVersions
       --dry-run
+  upgrade-check     before serving v1beta1: check every stored PostgresDB converts (changes nothing)
+      --version V                              the version objects are read in (default: v1alpha1)
   playground        the embedded default: local control plane + RDS emulator + operator
 
 Environment: KUBECONFIG (else in-cluster), AWS_REGION, AWS_ENDPOINT_URL_RDS, LOG_LEVEL.
@@ -47,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       'service-namespace': { type: 'string' },
       'service-name': { type: 'string' },
       'dry-run': { type: 'boolean' },
+      version: { type: 'string' },
     },
   });
   if (values.help) {
@@ -64,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate-storage': {
       const { runMigrateStorage } = await import('./migrate-storage.js');
       return runMigrateStorage({ dryRun: values['dry-run'] ?? false });
+    }
+    case 'upgrade-check': {
+      const { runUpgradeCheck } = await import('./migrate-storage.js');
+      return runUpgradeCheck({ version: values.version ?? 'v1alpha1' });
     }
     case 'playground': {
       const { runPlayground } = await import('./playground.js');

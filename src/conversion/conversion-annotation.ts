@@ -40,7 +40,7 @@ export function withConversionAnnotation(
 export function annotationError(reason: string): ConversionError {
   return new ConversionError(
     ANNOTATION_FIELD,
-    `${reason}; Stow writes this annotation itself: restore the value it had or remove the annotation`,
+    `${reason}; Stow writes this annotation: restore its previous value, or remove it to drop the data it held`,
   );
 }
 

@@ -24,9 +24,9 @@ type HubOnlyData = {
 };
 
 /** On a v1beta1 object: how v1alpha1 spelled `spec.storage` when it was given as a string. */
-interface SpokeOnlyData {
+type SpokeOnlyData = {
   storage?: string;
-}
+};
 
 export function toHub(spoke: v1alpha1.PostgresDB): v1beta1.PostgresDB {
   const hubOnly = readHubOnlyData(spoke.metadata);

@@ -18,12 +18,18 @@ export interface ProgressLog {
 
 export interface MigrateStorageOptions {
   kubeConfig: KubeConfig;
-  /** Check every object with a server-side dry run (admission included) and change nothing. */
+  /** Check every object with a server-side dry-run write and change nothing. */
   dryRun?: boolean;
   /** Progress lines; `console` and a pino logger both fit. Default: silent. */
   log?: ProgressLog;
   /** Objects per list page. Default 100. */
   pageSize?: number;
+  /**
+   * Seconds that must have passed since the CRD last changed before rewriting, so every API server
+   * encodes in the new storage version (a rewrite by one still on the old version would be a no-op,
+   * and trimming storedVersions would then be wrong). Default 10.
+   */
+  settleSeconds?: number;
 }
 
 export interface MigrateStorageResult {
@@ -48,54 +54,42 @@ const silent: ProgressLog = { info: () => {}, warn: () => {} };
  * `status.storedVersions` to that version alone, only once every object was rewritten. Each rewrite is
  * an empty JSON patch: the API server re-encodes the object in the storage version and skips the write
  * when the stored bytes are already that, so running it again is cheap and safe.
+ *
+ * The patch goes to the status subresource when there is one: it persists the whole object all the same,
+ * but admission webhooks (registered for the main resource) do not see it, so defaulting cannot turn the
+ * rewrite of an object written before Stow into a spec change, and the generation stays as it was.
  */
 export async function migrateStorage(opts: MigrateStorageOptions): Promise<MigrateStorageResult> {
-  const { kubeConfig, dryRun = false, log = silent, pageSize = 100 } = opts;
+  const { kubeConfig, dryRun = false, log = silent, pageSize = 100, settleSeconds = 10 } = opts;
   const crdApi = kubeConfig.makeApiClient(ApiextensionsV1Api);
   const objectsApi = kubeConfig.makeApiClient(CustomObjectsApi);
 
   const crd = await readCrd(crdApi);
   const storageVersion = storageVersionOf(crd);
+  const viaStatus = hasStatusSubresource(crd, storageVersion);
   const storedVersionsBefore = crd.status?.storedVersions ?? [];
   log.info(
     `${CRD_NAME}: storage version ${storageVersion}, status.storedVersions ${JSON.stringify(storedVersionsBefore)}`,
   );
 
+  await waitForCrdToSettle(crd, settleSeconds, log);
   const refs = await listRefs(objectsApi, storageVersion, pageSize);
-  const verb = dryRun ? 'checked' : 'migrated';
   log.info(
     dryRun
       ? `dry run: checking ${refs.length} object(s) with server-side dry-run writes; nothing will change`
       : `rewriting ${refs.length} object(s) in ${storageVersion}`,
   );
 
+  const counts = await rewriteAll(objectsApi, { version: storageVersion, viaStatus, dryRun }, refs, log);
   const result: MigrateStorageResult = {
     ok: false,
     dryRun,
     storageVersion,
     total: refs.length,
-    rewritten: 0,
-    gone: 0,
-    failed: [],
+    ...counts,
     storedVersionsBefore,
     storedVersionsAfter: storedVersionsBefore,
   };
-  const reportEvery = Math.max(1, Math.ceil(refs.length / 20));
-  for (const [index, ref] of refs.entries()) {
-    try {
-      const outcome = await rewrite(objectsApi, storageVersion, ref, dryRun);
-      if (outcome === 'gone') result.gone++;
-      else result.rewritten++;
-    } catch (error) {
-      const failure = { object: formatRef(ref), reason: kubeErrorMessage(error) };
-      result.failed.push(failure);
-      log.warn(`could not rewrite ${failure.object}: ${failure.reason}`);
-    }
-    const done = index + 1;
-    if (done % reportEvery === 0 || done === refs.length)
-      log.info(`${verb} ${done}/${refs.length} ${formatRef(ref)}`);
-  }
-
   if (result.failed.length > 0) {
     log.warn(
       `status.storedVersions left at ${JSON.stringify(storedVersionsBefore)}: ${result.failed.length} object(s) ` +
@@ -149,24 +143,81 @@ async function listRefs(api: CustomObjectsApi, version: string, pageSize: number
   }
 }
 
+async function waitForCrdToSettle(crd: V1CustomResourceDefinition, settleSeconds: number, log: ProgressLog) {
+  // managedFields record when each manager last changed the fields it owns; only spec changes matter.
+  const changes = (crd.metadata?.managedFields ?? [])
+    .filter(
+      (entry) => typeof entry.fieldsV1 === 'object' && entry.fieldsV1 !== null && 'f:spec' in entry.fieldsV1,
+    )
+    .map((entry) => new Date(entry.time ?? 0).getTime());
+  const lastChange = Math.max(0, ...changes.filter((time) => !Number.isNaN(time)));
+  const waitMs = lastChange + settleSeconds * 1000 - Date.now();
+  if (waitMs <= 0) return;
+  log.info(
+    `${CRD_NAME} changed ${Math.round((Date.now() - lastChange) / 1000)} s ago; waiting ${Math.ceil(waitMs / 1000)} s so every API server uses the new storage version`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+}
+
+/** One object at a time, so progress is in order and the API server is never flooded. */
+async function rewriteAll(
+  api: CustomObjectsApi,
+  mode: RewriteMode,
+  refs: ObjectRef[],
+  log: ProgressLog,
+): Promise<Pick<MigrateStorageResult, 'rewritten' | 'gone' | 'failed'>> {
+  const counts: Pick<MigrateStorageResult, 'rewritten' | 'gone' | 'failed'> = {
+    rewritten: 0,
+    gone: 0,
+    failed: [],
+  };
+  const verb = mode.dryRun ? 'checked' : 'migrated';
+  const reportEvery = Math.max(1, Math.ceil(refs.length / 20));
+  for (const [index, ref] of refs.entries()) {
+    try {
+      if ((await rewrite(api, mode, ref)) === 'gone') counts.gone++;
+      else counts.rewritten++;
+    } catch (error) {
+      const failure = { object: formatRef(ref), reason: kubeErrorMessage(error) };
+      counts.failed.push(failure);
+      log.warn(`could not rewrite ${failure.object}: ${failure.reason}`);
+    }
+    const done = index + 1;
+    if (done % reportEvery === 0 || done === refs.length)
+      log.info(`${verb} ${done}/${refs.length} ${formatRef(ref)}`);
+  }
+  return counts;
+}
+
+function hasStatusSubresource(crd: V1CustomResourceDefinition, version: string): boolean {
+  return Boolean(crd.spec.versions.find((candidate) => candidate.name === version)?.subresources?.status);
+}
+
+interface RewriteMode {
+  version: string;
+  viaStatus: boolean;
+  dryRun: boolean;
+}
+
 async function rewrite(
   api: CustomObjectsApi,
-  version: string,
+  mode: RewriteMode,
   ref: ObjectRef,
-  dryRun: boolean,
 ): Promise<'rewritten' | 'gone'> {
+  const request = {
+    group: GROUP,
+    version: mode.version,
+    plural: PLURAL,
+    namespace: ref.namespace,
+    name: ref.name,
+    body: [],
+    fieldManager: MIGRATION_FIELD_MANAGER,
+    ...(mode.dryRun ? { dryRun: 'All' } : {}),
+  };
   for (let attempt = 1; ; attempt++) {
     try {
-      await api.patchNamespacedCustomObject({
-        group: GROUP,
-        version,
-        plural: PLURAL,
-        namespace: ref.namespace,
-        name: ref.name,
-        body: [],
-        fieldManager: MIGRATION_FIELD_MANAGER,
-        ...(dryRun ? { dryRun: 'All' } : {}),
-      });
+      if (mode.viaStatus) await api.patchNamespacedCustomObjectStatus(request);
+      else await api.patchNamespacedCustomObject(request);
       return 'rewritten';
     } catch (error) {
       const code = statusCode(error);

@@ -3,6 +3,7 @@ import { KIND } from '../api/constants.js';
 import { applyDefaults } from '../api/defaults.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
+import { converters } from '../conversion/converters.js';
 import {
   type FieldError,
   formatFieldError,
@@ -19,7 +20,6 @@ import {
   patched,
   withWarnings,
 } from './admission-review.js';
-import { toAlphaFieldPath } from './alpha-field-paths.js';
 
 const DEPRECATION_WARNING =
   'stow.dev/v1alpha1 is deprecated: write stow.dev/v1beta1 (see docs/upgrading.md); your object is stored as v1beta1';
@@ -34,15 +34,20 @@ function requestedAsAlpha(request: AdmissionRequest): boolean {
   return request.requestKind?.version === 'v1alpha1';
 }
 
+/** Field paths in the version the user wrote (admission itself runs on the hub). */
+function pathInRequestedVersion(request: AdmissionRequest, path: string): string {
+  const version = request.requestKind?.version;
+  return (version && converters[version]?.fieldPathFromHub(path)) || path;
+}
+
 function describeObject(request: AdmissionRequest, object: PostgresDB): string {
   const name = object.metadata.name || request.name || object.metadata.generateName || '';
   return `${KIND} ${JSON.stringify(name)}`;
 }
 
 function denialMessage(request: AdmissionRequest, object: PostgresDB, errors: FieldError[]): string {
-  const alpha = requestedAsAlpha(request);
   const lines = errors.map((error) =>
-    formatFieldError(alpha ? { ...error, path: toAlphaFieldPath(error.path) } : error),
+    formatFieldError({ ...error, path: pathInRequestedVersion(request, error.path) }),
   );
   const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
   return `${describeObject(request, object)} is invalid (${count}): ${lines.join('; ')}`;

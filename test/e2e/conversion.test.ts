@@ -40,6 +40,7 @@ interface ReadObject {
     name: string;
     namespace: string;
     resourceVersion: string;
+    generation: number;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
@@ -212,14 +213,15 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
     await mustKubectl(['apply', '-f', '-'], JSON.stringify(crd));
     await mustKubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD_NAME}`]);
   };
-  const resourceVersions = async (): Promise<Record<string, string>> => {
+  /** resourceVersion and generation of every object, by namespace/name. */
+  const writeMarks = async (): Promise<Record<string, string>> => {
     const list: { items: ReadObject[] } = JSON.parse(
       (await mustKubectl(['get', 'postgresdbs.v1beta1.stow.dev', '-A', '-o', 'json'])).stdout,
     );
     return Object.fromEntries(
-      list.items.map((item) => [
-        `${item.metadata.namespace}/${item.metadata.name}`,
-        item.metadata.resourceVersion,
+      list.items.map(({ metadata }) => [
+        `${metadata.namespace}/${metadata.name}`,
+        `rv=${metadata.resourceVersion} generation=${metadata.generation}`,
       ]),
     );
   };
@@ -402,7 +404,7 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
   await t.test('(e) migrateStorage rewrites every object in v1beta1 and trims storedVersions', async (t) => {
     const storedBefore = await storedApiVersions(etcd);
     t.ok(Object.values(storedBefore).includes('stow.dev/v1alpha1'), 'some objects still stored as v1alpha1');
-    const versionsBefore = await resourceVersions();
+    const versionsBefore = await writeMarks();
 
     const dryLines: string[] = [];
     const dry = await migrateStorage({ kubeConfig, dryRun: true, pageSize: 5, log: lines(dryLines) });
@@ -413,7 +415,7 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
       failed: [],
       storedVersionsAfter: ['v1alpha1', 'v1beta1'],
     });
-    t.same(await resourceVersions(), versionsBefore, 'a dry run writes nothing');
+    t.same(await writeMarks(), versionsBefore, 'a dry run writes nothing');
     t.same(await storedApiVersions(etcd), storedBefore);
     t.match(
       dryLines.join('\n'),
@@ -439,7 +441,7 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
     );
     t.match(progress.join('\n'), new RegExp(`migrated ${OLD_OBJECTS.length + 1}/${OLD_OBJECTS.length + 1}`));
 
-    const versionsAfter = await resourceVersions();
+    const versionsAfter = await writeMarks();
     t.equal(
       versionsAfter['shop/full'],
       versionsBefore['shop/full'],
@@ -459,8 +461,75 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
 
     const again = await migrateStorage({ kubeConfig, pageSize: 5 });
     t.match(again, { ok: true, failed: [], storedVersionsAfter: ['v1beta1'] });
-    t.same(await resourceVersions(), versionsAfter, 'running it again writes nothing');
+    t.same(await writeMarks(), versionsAfter, 'running it again writes nothing');
   });
+
+  await t.test(
+    '(g) rolling back: v1alpha1 as storage version, migrate, then the v1alpha1-only CRD',
+    async (t) => {
+      // docs/upgrading.md, "Rolling back": the same commands.
+      const makeAlphaTheStorageVersion = [
+        { op: 'test', path: '/spec/versions/0/name', value: 'v1alpha1' },
+        { op: 'replace', path: '/spec/versions/0/storage', value: true },
+        { op: 'replace', path: '/spec/versions/1/storage', value: false },
+      ];
+      await mustKubectl([
+        'patch',
+        'crd',
+        CRD_NAME,
+        '--type=json',
+        '-p',
+        JSON.stringify(makeAlphaTheStorageVersion),
+      ]);
+      const refused = await kubectl(
+        ['apply', '-f', '-'],
+        JSON.stringify(buildCrd({ versions: ['v1alpha1'] })),
+      );
+      t.not(refused.code, 0, 'the v1alpha1-only CRD is refused while objects may be stored as v1beta1');
+      t.match(refused.stderr, /storedVersions/);
+      t.comment(`applying the old CRD too early: ${refused.stderr.trim()}`);
+
+      const progress: string[] = [];
+      const result = await migrateStorage({
+        kubeConfig,
+        pageSize: 5,
+        settleSeconds: 2,
+        log: lines(progress),
+      });
+      t.match(result, {
+        ok: true,
+        storageVersion: 'v1alpha1',
+        failed: [],
+        storedVersionsAfter: ['v1alpha1'],
+      });
+      const stored = await storedApiVersions(etcd);
+      t.ok(
+        Object.values(stored).every((apiVersion) => apiVersion === 'stow.dev/v1alpha1'),
+        'etcd holds only v1alpha1',
+      );
+
+      await applyCrd(buildCrd({ versions: ['v1alpha1'] }));
+      const crd: ReadCrd = JSON.parse((await mustKubectl(['get', 'crd', CRD_NAME, '-o', 'json'])).stdout);
+      t.equal(crd.spec.conversion.strategy, 'None', 'no webhook needed any more');
+      const orders = OLD_OBJECTS[0]!;
+      t.strictSame((await getJson('postgresdbs.v1alpha1.stow.dev', 'shop', 'orders')).spec, orders.spec);
+      const full = await getJson('postgresdbs.v1alpha1.stow.dev', 'shop', 'full');
+      t.same(full.spec, { size: 'db.r6g.2xlarge', storage: 500, storageType: 'gp3', iops: 12000 });
+      t.ok(
+        full.metadata.annotations?.[ANNOTATION_CONVERSION_DATA],
+        'v1beta1-only fields wait in the annotation',
+      );
+
+      await applyCrd(buildCrd({ webhookUrl: webhook.url, caBundle: webhook.caBundle }));
+      const upgradedAgain = await getJson('postgresdbs.v1beta1.stow.dev', 'shop', 'full');
+      t.same(
+        upgradedAgain.spec,
+        { ...FULL_V1BETA1.spec, instanceClass: 'db.r6g.2xlarge' },
+        'upgrading again restores them',
+      );
+      t.same(upgradedAgain.status, FULL_STATUS);
+    },
+  );
 
   t.comment(
     `conversion metrics:\n${(await webhook.registry.metrics())

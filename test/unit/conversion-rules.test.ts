@@ -209,7 +209,7 @@ t.test('a damaged conversion annotation fails with a message saying what to do',
   for (const [value, message] of cases) {
     t.throws(() => toHub(withAnnotation(value)), { field, message });
     t.throws(() => toHub(withAnnotation(value)), {
-      message: /restore the value it had or remove the annotation/,
+      message: /restore its previous value, or remove it to drop the data it held/,
     });
   }
   const hub = {

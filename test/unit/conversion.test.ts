@@ -140,9 +140,29 @@ function withStatus<T extends JsonObject>(object: T, status: unknown): T {
   return status === undefined ? object : { ...object, status };
 }
 
-export const hubObject: fc.Arbitrary<v1beta1.PostgresDB> = fc
-  .record({ metadata, spec: hubSpec, status: fc.option(hubStatus, { nil: undefined }), spelling })
-  .map(({ metadata, spec, status, spelling }) => {
+/** The same data with object keys in another order (the API server, for one, sends them sorted). */
+function reorderKeys<T>(value: T, seed: number): T {
+  if (Array.isArray(value)) return value.map((item) => reorderKeys(item, seed)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  let state = seed >>> 0;
+  const entries = Object.entries(value)
+    .map(([key, item]) => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return { key, item, rank: state };
+    })
+    .sort((a, b) => a.rank - b.rank);
+  return Object.fromEntries(entries.map(({ key, item }) => [key, reorderKeys(item, seed + 1)])) as T;
+}
+
+const hubObject: fc.Arbitrary<v1beta1.PostgresDB> = fc
+  .record({
+    metadata,
+    spec: hubSpec,
+    status: fc.option(hubStatus, { nil: undefined }),
+    spelling,
+    order: fc.nat(),
+  })
+  .map(({ metadata, spec, status, spelling, order }) => {
     const annotations = spelling
       ? {
           ...metadata.annotations,
@@ -152,7 +172,10 @@ export const hubObject: fc.Arbitrary<v1beta1.PostgresDB> = fc
         }
       : metadata.annotations;
     const meta = annotations ? { ...metadata, annotations } : metadata;
-    return withStatus({ apiVersion: HUB, kind: 'PostgresDB', metadata: meta, spec }, status);
+    return reorderKeys(
+      withStatus({ apiVersion: HUB, kind: 'PostgresDB', metadata: meta, spec }, status),
+      order,
+    );
   });
 
 const spokeStorage = fc.oneof(
@@ -283,4 +306,16 @@ tap.test('an edit through v1alpha1 wins and every v1beta1-only field survives it
       isDeepStrictEqual(readBack.status, edited.status)
     );
   });
+});
+
+tap.test('the annotation text depends on the data only, not on key order', async (t) => {
+  const details = fc.check(
+    fc.property(hubObject, fc.nat(), (hub, order) => {
+      const annotation = (object: v1beta1.PostgresDB) =>
+        fromHub(object).metadata.annotations?.[ANNOTATION_CONVERSION_DATA];
+      return annotation(hub) === annotation(reorderKeys(hub, order));
+    }),
+    { numRuns: 2_000 },
+  );
+  t.notOk(details.failed, fc.defaultReportMessage(details) ?? 'stable annotation text');
 });
