@@ -11,7 +11,12 @@ import { makeDevCerts } from '../../src/devenv/certs.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createRegistry } from '../../src/util/metrics.js';
 import { CertWatcher } from '../../src/webhooks/cert-watcher.js';
-import { buildMetricsServer, buildWebhookServer, MAX_REVIEW_BYTES, replaceCertificate } from '../../src/webhooks/server.js';
+import {
+  buildMetricsServer,
+  buildWebhookServer,
+  MAX_REVIEW_BYTES,
+  replaceCertificate,
+} from '../../src/webhooks/server.js';
 
 const config = loadConfig();
 
@@ -27,31 +32,56 @@ const minimal = {
   apiVersion: 'stow.dev/v1beta1',
   kind: 'PostgresDB',
   metadata: { name: 'orders', namespace: 'payments', annotations: { 'example.com/keep': 'yes' } },
-  spec: { instanceClass: 'db.t3.small', storage: { sizeGiB: 20, futureField: 'x' }, futureTopLevel: { a: 1 } },
+  spec: {
+    instanceClass: 'db.t3.small',
+    storage: { sizeGiB: 20, futureField: 'x' },
+    futureTopLevel: { a: 1 },
+  },
 };
 
 t.test('admission over inject()', async (t) => {
-  const app = buildWebhookServer({ config, logger: silentLogger(), registry: createRegistry({ defaultMetrics: false }) });
+  const app = buildWebhookServer({
+    config,
+    logger: silentLogger(),
+    registry: createRegistry({ defaultMetrics: false }),
+  });
   t.teardown(() => app.close());
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url, payload: payload as string, headers: { 'content-type': 'application/json', ...headers } });
+    app.inject({
+      method: 'POST',
+      url,
+      payload: payload as string,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
 
-  t.test('mutate: echoes uid and apiVersion; patch adds defaults only and keeps unknown fields', async (t) => {
-    for (const apiVersion of ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1']) {
-      const res = await post('/mutate', { ...reviewOf(minimal), apiVersion });
-      t.equal(res.statusCode, 200);
-      const body = res.json();
-      t.equal(body.apiVersion, apiVersion);
-      t.equal(body.kind, 'AdmissionReview');
-      t.equal(body.response.uid, 'b5c6a1e2-0000-4000-8000-000000000001');
-      t.equal(body.response.allowed, true);
-      t.equal(body.response.patchType, 'JSONPatch');
-      const patch = JSON.parse(Buffer.from(body.response.patch, 'base64').toString()) as Array<{ op: string; path: string }>;
-      t.ok(patch.length > 0);
-      t.ok(patch.every((op) => op.op === 'add'), 'defaulting only adds');
-      t.notOk(patch.some((op) => op.path.includes('future') || op.path.startsWith('/metadata')), 'unknown fields untouched');
-    }
-  });
+  t.test(
+    'mutate: echoes uid and apiVersion; patch adds defaults only and keeps unknown fields',
+    async (t) => {
+      for (const apiVersion of ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1']) {
+        const res = await post('/mutate', { ...reviewOf(minimal), apiVersion });
+        t.equal(res.statusCode, 200);
+        const body = res.json();
+        t.equal(body.apiVersion, apiVersion);
+        t.equal(body.kind, 'AdmissionReview');
+        t.equal(body.response.uid, 'b5c6a1e2-0000-4000-8000-000000000001');
+        t.equal(body.response.allowed, true);
+        t.equal(body.response.patchType, 'JSONPatch');
+        const patch = JSON.parse(Buffer.from(body.response.patch, 'base64').toString()) as Array<{
+          op: string;
+          path: string;
+        }>;
+        t.ok(patch.length > 0);
+        t.ok(
+          patch.every((op) => op.op === 'add'),
+          'defaulting only adds',
+        );
+        t.notOk(
+          patch.some((op) => op.path.includes('future') || op.path.startsWith('/metadata')),
+          'unknown fields untouched',
+        );
+      }
+    },
+  );
 
   t.test('mutate: an already defaulted object yields no patch', async (t) => {
     const first = (await post('/mutate', reviewOf(minimal))).json();
@@ -70,12 +100,19 @@ t.test('admission over inject()', async (t) => {
     t.equal(response.status.code, 422);
     t.match(response.status.message, /3 problems/);
     t.match(response.status.message, /spec\.instanceClass: .*\(got "big"\)/);
-    t.match(response.status.message, /spec\.storage\.sizeGiB: must be at least 100 for storage type io1 \(got 50\)/);
+    t.match(
+      response.status.message,
+      /spec\.storage\.sizeGiB: must be at least 100 for storage type io1 \(got 50\)/,
+    );
     t.match(response.status.message, /spec\.storage\.iops: is required for storage type io1/);
   });
 
   t.test('validate: a malformed object is denied with reasons, never a 500', async (t) => {
-    for (const object of [{ metadata: { name: 'x' }, spec: { storage: 'ten' } }, { metadata: { name: 'x' } }, { metadata: {}, spec: null }]) {
+    for (const object of [
+      { metadata: { name: 'x' }, spec: { storage: 'ten' } },
+      { metadata: { name: 'x' } },
+      { metadata: {}, spec: null },
+    ]) {
       const res = await post('/validate', reviewOf(object));
       t.equal(res.statusCode, 200);
       t.equal(res.json().response.allowed, false, JSON.stringify(object));
@@ -95,7 +132,16 @@ t.test('admission over inject()', async (t) => {
     const cases: Array<[string, string, Record<string, string>, RegExp]> = [
       ['not JSON', '{"apiVersion":', {}, /JSON/i],
       ['not a review', '{"hello":"world"}', {}, /malformed review/],
-      ['no uid', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { operation: 'CREATE' } }), {}, /uid/],
+      [
+        'no uid',
+        JSON.stringify({
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          request: { operation: 'CREATE' },
+        }),
+        {},
+        /uid/,
+      ],
       ['wrong content type', 'x', { 'content-type': 'text/plain' }, /application\/json/],
     ];
     for (const [title, payload, headers, message] of cases) {
@@ -116,8 +162,18 @@ t.test('TLS: 1.2+ only, and certificates reloaded without restart', async (t) =>
   const dir = await mkdtemp(join(tmpdir(), 'stow-tls-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const first = await makeDevCerts(dir, { commonName: 'first' });
-  const watcher = new CertWatcher({ dir, logger: silentLogger(), onChange: (pair) => replaceCertificate(app, pair), pollIntervalMs: 100 });
-  const app = buildWebhookServer({ config, logger: silentLogger(), registry: createRegistry({ defaultMetrics: false }), tls: watcher.initial });
+  const watcher = new CertWatcher({
+    dir,
+    logger: silentLogger(),
+    onChange: (pair) => replaceCertificate(app, pair),
+    pollIntervalMs: 100,
+  });
+  const app = buildWebhookServer({
+    config,
+    logger: silentLogger(),
+    registry: createRegistry({ defaultMetrics: false }),
+    tls: watcher.initial,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   watcher.start();
   t.teardown(async () => {
@@ -128,11 +184,20 @@ t.test('TLS: 1.2+ only, and certificates reloaded without restart', async (t) =>
 
   const peerCommonName = (ca: string, maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3') =>
     new Promise<string>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...(maxVersion ? { maxVersion, minVersion: 'TLSv1' } : {}) }, () => {
-        const cn = String(socket.getPeerCertificate().subject?.CN ?? '');
-        socket.end();
-        resolve(cn);
-      });
+      const socket = connect(
+        {
+          host: '127.0.0.1',
+          port,
+          ca,
+          servername: 'localhost',
+          ...(maxVersion ? { maxVersion, minVersion: 'TLSv1' } : {}),
+        },
+        () => {
+          const cn = String(socket.getPeerCertificate().subject?.CN ?? '');
+          socket.end();
+          resolve(cn);
+        },
+      );
       socket.on('error', reject);
     });
 
@@ -150,7 +215,10 @@ t.test('TLS: 1.2+ only, and certificates reloaded without restart', async (t) =>
   }
   t.equal(cn, 'second', 'new certificate served without a restart');
 
-  await writeFile(join(dir, 'tls.key'), '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n');
+  await writeFile(
+    join(dir, 'tls.key'),
+    '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n',
+  );
   await new Promise((r) => setTimeout(r, 500));
   t.equal(await peerCommonName(first.caPem), 'second', 'a broken pair is ignored; the last good one stays');
 
@@ -170,7 +238,11 @@ t.test('metrics server: /healthz, /readyz, /metrics with request counts and late
   const registry = createRegistry({ defaultMetrics: false });
   const webhook = buildWebhookServer({ config, logger: silentLogger(), registry });
   let ready = false;
-  const metrics = buildMetricsServer({ logger: silentLogger(), registry, notReadyReason: () => (ready ? undefined : 'starting') });
+  const metrics = buildMetricsServer({
+    logger: silentLogger(),
+    registry,
+    notReadyReason: () => (ready ? undefined : 'starting'),
+  });
   t.teardown(async () => {
     await webhook.close();
     await metrics.close();
