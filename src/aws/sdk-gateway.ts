@@ -30,6 +30,8 @@ export interface SdkGatewayOptions {
   endpoint?: string;
   /** Attempts per call, retries of throttling and 5xx included (SDK standard retry mode). Default 3. */
   maxAttempts?: number;
+  /** A call without an answer for this long fails (and is retried). Default 30 000. */
+  requestTimeoutMs?: number;
   registry?: Registry;
   observeCall?: CallObserver;
 }
@@ -62,6 +64,7 @@ export class SdkRdsGateway implements RdsGateway {
       region: options.region,
       retryMode: 'standard',
       maxAttempts: options.maxAttempts ?? 3,
+      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     });
     const observe = options.observeCall ?? (options.registry ? awsCallCounter(options.registry) : undefined);

@@ -11,7 +11,7 @@ import {
 } from './context.js';
 import { finalSnapshotIdentifier, ownershipOf, RETAINED_VALUE, type ResourceIdentity } from './identifier.js';
 import { describeFailure, ReconcileError } from './reconcile-error.js';
-import { writeStatusIfChanged } from './reconciler.js';
+import { writeStatusIfChanged } from './status-writer.js';
 import { buildStatus } from './status.js';
 import type { WorkResult } from './work-queue.js';
 
@@ -184,7 +184,7 @@ class Deletion {
     );
   }
 
-  async writeStatus(failure?: { reason: string; message: string }): Promise<void> {
+  async writeStatus(failure?: { reason: string; message: string; permanent: boolean }): Promise<void> {
     const next = buildStatus({
       previous: this.object.status,
       generation: this.object.metadata.generation,
@@ -205,7 +205,11 @@ class Deletion {
     const failure = describeFailure(error);
     if (!failure.quiet) {
       try {
-        await this.writeStatus({ reason: failure.reason, message: failure.message });
+        await this.writeStatus({
+          reason: failure.reason,
+          message: failure.message,
+          permanent: failure.retry === 'wait',
+        });
       } catch {}
       await this.event('Warning', failure.reason, failure.message);
     }

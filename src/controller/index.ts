@@ -36,6 +36,8 @@ export interface StartControllerOptions {
   /** Default: config.reconcileConcurrency. */
   concurrency?: number;
   backoff?: BackoffPolicy;
+  /** A Kubernetes request without an answer for this long fails (watches excepted). Default 30. */
+  requestTimeoutSeconds?: number;
   /** Sees every Kubernetes request the controller makes (tests count writes with it). */
   observeKubeRequest?: RequestObserver;
 }
@@ -61,7 +63,10 @@ export async function startController(options: StartControllerOptions): Promise<
     metrics.kubeRequest(method, path, code);
     options.observeKubeRequest?.(method, path, code);
   };
-  const client = await createKubeClient(options.kubeConfig, observe);
+  const client = await createKubeClient(options.kubeConfig, {
+    observe,
+    ...(options.requestTimeoutSeconds ? { requestTimeoutMs: options.requestTimeoutSeconds * 1000 } : {}),
+  });
   const kube = new KubeResources(client);
   const ownGateway = options.rds
     ? undefined

@@ -48,7 +48,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export class LeaderElector {
   private readonly durationMs: number;
   private readonly renewDeadlineMs: number;
-  private readonly retryMs: number;
+  private readonly renewMs: number;
+  private readonly candidateRetryMs: number;
   private leading = false;
   private stopping = new AbortController();
   private loop: Promise<void> | undefined;
@@ -63,7 +64,10 @@ export class LeaderElector {
   ) {
     this.durationMs = (options.leaseDurationSeconds ?? 15) * 1000;
     this.renewDeadlineMs = Math.floor((this.durationMs * 2) / 3);
-    this.retryMs = Math.max(100, Math.floor(this.durationMs / 5));
+    this.renewMs = Math.max(100, Math.floor(this.durationMs / 5));
+    // Candidates look twice as often as the leader renews, so a takeover after a crash comes at most
+    // ~1.25 durations after the leader's last renewal (one look to notice the record, one to act).
+    this.candidateRetryMs = Math.max(50, Math.floor(this.durationMs / 10));
   }
 
   isLeader(): boolean {
@@ -84,7 +88,7 @@ export class LeaderElector {
     const stop = this.stopping.signal;
     while (!stop.aborted) {
       if (!(await this.tryAcquireOrRenew())) {
-        await sleep(this.retryMs * (1 + Math.random() * 0.2), stop);
+        await sleep(this.candidateRetryMs * (1 + Math.random() * 0.2), stop);
         continue;
       }
       await this.lead(stop);
@@ -104,7 +108,7 @@ export class LeaderElector {
     });
     let lastRenew = Date.now();
     while (!stop.aborted && !leadership.signal.aborted) {
-      await sleep(this.retryMs, AbortSignal.any([stop, leadership.signal]));
+      await sleep(this.renewMs, AbortSignal.any([stop, leadership.signal]));
       if (stop.aborted || leadership.signal.aborted) break;
       const renewed = await this.tryAcquireOrRenew();
       if (renewed) {

@@ -1,6 +1,6 @@
 import { FINALIZER } from '../api/constants.js';
 import { applyDefaults } from '../api/defaults.js';
-import type { PostgresDB, PostgresDBStatus } from '../api/v1beta1.js';
+import type { PostgresDB } from '../api/v1beta1.js';
 import { isRdsError } from '../aws/errors.js';
 import type { RdsInstance } from '../aws/types.js';
 import { formatFieldErrors, validateCreate } from '../validation/index.js';
@@ -32,11 +32,11 @@ import {
 import { isKubeError } from './kube/client.js';
 import type { Secret, Service } from './kube/types.js';
 import { ANNOTATION_PASSWORD_RESET, LABEL_MANAGED_BY, LABEL_OWNER, MANAGED_BY } from './labels.js';
-import { createMergePatch } from './merge-patch.js';
 import { isOwnedBy, ownerReference } from './owner.js';
 import { generatePassword } from './password.js';
 import { describeFailure, ReconcileError, StaleObservation } from './reconcile-error.js';
-import { buildStatus, isAvailable, isConnectable, isReady, statusChanged } from './status.js';
+import { buildStatus, isAvailable, isConnectable, isReady } from './status.js';
+import { writeStatusIfChanged } from './status-writer.js';
 import type { WorkResult } from './work-queue.js';
 
 /**
@@ -411,7 +411,7 @@ class LiveReconcile {
     }
   }
 
-  async writeStatus(failure?: { reason: string; message: string }): Promise<void> {
+  async writeStatus(failure?: { reason: string; message: string; permanent: boolean }): Promise<void> {
     const next = buildStatus({
       previous: this.object.status,
       generation: this.object.metadata.generation,
@@ -452,7 +452,11 @@ class LiveReconcile {
     const failure = describeFailure(error);
     if (!failure.quiet) {
       try {
-        await this.writeStatus({ reason: failure.reason, message: failure.message });
+        await this.writeStatus({
+          reason: failure.reason,
+          message: failure.message,
+          permanent: failure.retry === 'wait',
+        });
       } catch (statusError) {
         this.log.warn(
           { object: this.key, err: String(statusError) },
@@ -465,23 +469,4 @@ class LiveReconcile {
     if (failure.retry === 'backoff') throw error;
     return failure.retry === 'poll' ? { requeueAfterMs: this.context.pollIntervalMs } : {};
   }
-}
-
-/** Status goes through the /status subresource, as a merge patch, and only when it differs. */
-export async function writeStatusIfChanged(
-  context: ReconcilerContext,
-  object: PostgresDB,
-  next: PostgresDBStatus,
-  signal: AbortSignal,
-  beforeWrite: () => void,
-): Promise<void> {
-  if (!statusChanged(object.status, next)) return;
-  beforeWrite();
-  const patch = createMergePatch(object.status ?? {}, next);
-  await context.kube.patchPostgresDBStatus(
-    object.metadata.namespace ?? 'default',
-    object.metadata.name ?? '',
-    { status: patch ?? next },
-    signal,
-  );
 }

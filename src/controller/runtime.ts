@@ -10,7 +10,8 @@ import { boundIdentifier, isPaused, type ReconcilerContext } from './context.js'
 import type { EventSink } from './events.js';
 import { reconcileDeletion } from './finalizer.js';
 import type { KubeClient } from './kube/client.js';
-import { Informer, keyOf } from './kube/informer.js';
+import { keyOf } from './kube/informer.js';
+import { informerFor, type ObjectInformer } from './kube/informer-group.js';
 import { corePath, postgresDBPath } from './kube/paths.js';
 import type { KubeResources } from './kube/resources.js';
 import type { Secret, Service } from './kube/types.js';
@@ -67,9 +68,9 @@ export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean 
  */
 export class ControllerRuntime {
   private readonly stopper = new AbortController();
-  private readonly postgres: Informer<PostgresDB>;
-  private readonly secrets: Informer<Secret>;
-  private readonly services: Informer<Service>;
+  private readonly postgres: ObjectInformer<PostgresDB>;
+  private readonly secrets: ObjectInformer<Secret>;
+  private readonly services: ObjectInformer<Service>;
   private readonly queue: WorkQueue;
   private readonly context: ReconcilerContext;
   private readonly listed = new Map<string, { instance: RdsInstance; at: number }>();
@@ -84,25 +85,23 @@ export class ControllerRuntime {
       const key = controllerKey(child);
       if (key && this.accepting) this.queue.add(key);
     };
-    this.secrets = new Informer<Secret>({
+    const namespaces = deps.config.watchNamespaces ?? [];
+    this.secrets = informerFor<Secret>(namespaces, (namespace) => corePath('secrets', namespace), {
       client,
-      path: corePath('secrets'),
       labelSelector: MANAGED_SELECTOR,
       logger,
       handlers: { onDelete: enqueueOwner },
       ...informerTiming,
     });
-    this.services = new Informer<Service>({
+    this.services = informerFor<Service>(namespaces, (namespace) => corePath('services', namespace), {
       client,
-      path: corePath('services'),
       labelSelector: MANAGED_SELECTOR,
       logger,
       handlers: { onDelete: enqueueOwner },
       ...informerTiming,
     });
-    this.postgres = new Informer<PostgresDB>({
+    this.postgres = informerFor<PostgresDB>(namespaces, (namespace) => postgresDBPath(namespace), {
       client,
-      path: postgresDBPath(),
       logger,
       handlers: {
         onAdd: (object) => this.enqueue(keyOf(object)),
@@ -240,7 +239,7 @@ export class ControllerRuntime {
     const listed = this.takeListed(key);
     if (!object || this.signal.aborted) return undefined;
     const started = performance.now();
-    let result: ReconcileResult = 'success';
+    let result: ReconcileResult = isPaused(object) ? 'skipped' : 'success';
     try {
       const outcome = await this.reconcile(object, listed);
       if (outcome.requeueAfterMs !== undefined) result = 'requeue';

@@ -116,8 +116,8 @@ export interface StatusInput {
   instanceObserved?: boolean;
   secretName?: string | undefined;
   serviceName?: string | undefined;
-  /** Undefined: the reconcile succeeded. */
-  failure?: { reason: string; message: string } | undefined;
+  /** Undefined: the reconcile succeeded. Permanent: retrying will not help until something changes. */
+  failure?: { reason: string; message: string; permanent?: boolean } | undefined;
   deleting?: boolean;
   now: string;
 }
@@ -127,7 +127,7 @@ export function buildStatus(input: StatusInput): PostgresDBStatus {
   const { instance, failure, previous } = input;
   if (input.instanceObserved === false) return keepObservedInstance(input);
   const status: PostgresDBStatus = {
-    phase: input.deleting ? 'Deleting' : phaseOf(instance, failure !== undefined),
+    phase: input.deleting ? 'Deleting' : phaseOf(instance, failure?.permanent === true),
   };
   if (instance) status.rdsStatus = instance.status;
   if (input.identifier ?? previous?.dbInstanceIdentifier) {
@@ -140,7 +140,7 @@ export function buildStatus(input: StatusInput): PostgresDBStatus {
   if (input.serviceName) status.serviceName = input.serviceName;
   if (input.generation !== undefined) status.observedGeneration = input.generation;
   const synced: ConditionInput = failure
-    ? { type: 'Synced', status: 'False', ...failure }
+    ? { type: 'Synced', status: 'False', reason: failure.reason, message: failure.message }
     : { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'The last reconcile succeeded' };
   let conditions = setCondition(
     input.previous?.conditions,
@@ -156,13 +156,15 @@ export function buildStatus(input: StatusInput): PostgresDBStatus {
 function keepObservedInstance(input: StatusInput): PostgresDBStatus {
   const previous = input.previous ?? {};
   const status: PostgresDBStatus = { ...structuredClone(previous) };
-  status.phase = input.deleting ? 'Deleting' : (previous.phase ?? (input.failure ? 'Failed' : 'Pending'));
+  status.phase = input.deleting
+    ? 'Deleting'
+    : (previous.phase ?? (input.failure?.permanent ? 'Failed' : 'Pending'));
   if (input.identifier) status.dbInstanceIdentifier = input.identifier;
   if (input.secretName) status.secretName = input.secretName;
   if (input.serviceName) status.serviceName = input.serviceName;
   if (input.generation !== undefined) status.observedGeneration = input.generation;
   const synced: ConditionInput = input.failure
-    ? { type: 'Synced', status: 'False', ...input.failure }
+    ? { type: 'Synced', status: 'False', reason: input.failure.reason, message: input.failure.message }
     : { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'The last reconcile succeeded' };
   status.conditions = setCondition(previous.conditions, synced, input.generation, input.now);
   if (!status.conditions.some((condition) => condition.type === 'Ready')) {

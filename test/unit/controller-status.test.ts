@@ -113,12 +113,23 @@ t.test('a failed RDS call keeps what status knew of the instance', async (t) => 
   );
 });
 
+t.test('a throttled new resource stays Pending', async (t) => {
+  const status = buildStatus({
+    previous: undefined,
+    generation: 1,
+    instanceObserved: false,
+    failure: { reason: 'RdsThrottled', message: 'RDS: Throttling' },
+    now: 'T',
+  });
+  t.equal(status.phase, 'Pending');
+});
+
 t.test('an invalid new resource: Failed, Synced=False', async (t) => {
   const status = buildStatus({
     previous: undefined,
     generation: 1,
     instanceObserved: false,
-    failure: { reason: 'InvalidSpec', message: 'spec.storage.sizeGiB: ...' },
+    failure: { reason: 'InvalidSpec', message: 'spec.storage.sizeGiB: ...', permanent: true },
     now: 'T',
   });
   t.equal(status.phase, 'Failed');

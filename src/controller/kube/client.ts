@@ -74,10 +74,18 @@ function errorFromBody(statusCode: number, text: string): KubeApiError {
  * exec plugins) gives TLS material and credentials; credentials are re-read every minute so rotated
  * tokens are picked up.
  */
+export interface KubeClientOptions {
+  observe?: RequestObserver;
+  /** A request (not a watch) without an answer for this long fails: a half-open connection must not block a worker. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
 export async function createKubeClient(
   kubeConfig: KubeConfig,
-  observe?: RequestObserver,
+  options: KubeClientOptions = {},
 ): Promise<KubeClient> {
+  const { observe } = options;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const base = new URL(cluster.server);
@@ -150,6 +158,9 @@ export async function createKubeClient(
     async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
       const { request, body } = send(method, path, options, await headers());
       return new Promise<T>((resolve, reject) => {
+        request.setTimeout(requestTimeoutMs, () =>
+          request.destroy(new Error(`${method} ${path}: no answer within ${requestTimeoutMs} ms`)),
+        );
         request.on('error', reject);
         request.on('response', (response) => {
           const chunks: Buffer[] = [];

@@ -5,15 +5,21 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { buildCrd } from '../../../src/api/crd.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
-import { loadConfig } from '../../../src/config/load.js';
 import type { OperatorConfig } from '../../../src/config/schema.js';
-import { type RunningController, type StartControllerOptions, startController } from '../../../src/controller/index.js';
+import {
+  type RunningController,
+  type StartControllerOptions,
+  startController,
+} from '../../../src/controller/index.js';
 import { createKubeClient, isKubeError, type KubeClient } from '../../../src/controller/kube/client.js';
 import { corePath, postgresDBPath } from '../../../src/controller/kube/paths.js';
 import type { CoreEvent, List, Secret, Service } from '../../../src/controller/kube/types.js';
 import { type ControlPlane, startControlPlane } from '../../../src/devenv/control-plane.js';
 import { type RdsEmulator, startRdsEmulator } from '../../../src/emulator/index.js';
 import { REDACT_PATHS } from '../../../src/util/logger.js';
+import { testConfig } from './config.js';
+
+export { testConfig } from './config.js';
 
 export const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -70,11 +76,11 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export function testConfig(overrides: Partial<OperatorConfig> = {}): OperatorConfig {
-  return { ...loadConfig(), clusterName: 'itest', ...overrides };
-}
-
-export function postgresDB(name: string, spec: Partial<PostgresDB['spec']> = {}, extra: Record<string, unknown> = {}) {
+export function postgresDB(
+  name: string,
+  spec: Partial<PostgresDB['spec']> = {},
+  extra: Record<string, unknown> = {},
+) {
   return {
     apiVersion: 'stow.dev/v1beta1',
     kind: 'PostgresDB',
@@ -106,20 +112,41 @@ export async function installCrd(cp: ControlPlane): Promise<void> {
   const crd = buildCrd({ versions: ['v1beta1'] });
   const applied = await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(crd) });
   if (applied.code !== 0) throw new Error(`CRD: ${applied.stderr}`);
-  const waited = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/postgresdbs.stow.dev']);
+  const waited = await cp.kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/postgresdbs.stow.dev',
+  ]);
   if (waited.code !== 0) throw new Error(`CRD not established: ${waited.stderr}`);
 }
 
-export async function startHarness(options: { emulatorDelays?: Parameters<typeof startRdsEmulator>[0] } = {}): Promise<Harness> {
-  const [cp, emulator] = await Promise.all([
+export async function startHarness(
+  options: { emulatorDelays?: Parameters<typeof startRdsEmulator>[0] } = {},
+): Promise<Harness> {
+  const [cpResult, emulatorResult] = await Promise.allSettled([
     startControlPlane(),
-    startRdsEmulator({ delays: { creating: 200, backingUp: 100, modifying: 200, deleting: 200 }, ...options.emulatorDelays }),
+    startRdsEmulator({
+      delays: { creating: 200, backingUp: 100, modifying: 200, deleting: 200 },
+      ...options.emulatorDelays,
+    }),
   ]);
-  Object.assign(process.env, awsEnvironment(emulator));
-  await installCrd(cp);
+  const cp = cpResult.status === 'fulfilled' ? cpResult.value : undefined;
+  const emulator = emulatorResult.status === 'fulfilled' ? emulatorResult.value : undefined;
   const namespace = 'apps';
-  const created = await cp.kubectl(['create', 'namespace', namespace]);
-  if (created.code !== 0) throw new Error(created.stderr);
+  try {
+    if (!cp || !emulator)
+      throw cpResult.status === 'rejected'
+        ? cpResult.reason
+        : (emulatorResult as PromiseRejectedResult).reason;
+    Object.assign(process.env, awsEnvironment(emulator));
+    await installCrd(cp);
+    const created = await cp.kubectl(['create', 'namespace', namespace]);
+    if (created.code !== 0) throw new Error(created.stderr);
+  } catch (error) {
+    await Promise.allSettled([cp?.stop(), emulator?.close()]);
+    throw error;
+  }
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(cp.kubeconfigPath);
   const client = await createKubeClient(kubeConfig);
@@ -146,7 +173,12 @@ export async function startHarness(options: { emulatorDelays?: Parameters<typeof
         config,
         logger,
         registry: new Registry(),
-        leaderElection: { namespace: 'default', name: 'stow-controller', identity: `replica-${replica}`, leaseDurationSeconds: 3 },
+        leaderElection: {
+          namespace: 'default',
+          name: 'stow-controller',
+          identity: `replica-${replica}`,
+          leaseDurationSeconds: 3,
+        },
         resyncPeriodSeconds: 60,
         pollIntervalSeconds: 0.3,
         backoff: { baseMs: 100, maxMs: 3000 },
@@ -174,7 +206,10 @@ export async function startHarness(options: { emulatorDelays?: Parameters<typeof
       await client.request('DELETE', postgresDBPath(ns, name));
     },
     patch: (name, patch, ns = namespace) =>
-      client.request<PostgresDB>('PATCH', postgresDBPath(ns, name), { body: patch, contentType: 'application/merge-patch+json' }),
+      client.request<PostgresDB>('PATCH', postgresDBPath(ns, name), {
+        body: patch,
+        contentType: 'application/merge-patch+json',
+      }),
     async waitFor(what, probe, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -211,7 +246,8 @@ function parseWrites(text: string): { total: number; byResource: Record<string, 
   for (const line of text.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (!['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY', 'CREATE', 'UPDATE'].includes(labels.verb ?? '')) continue;
+    if (!['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY', 'CREATE', 'UPDATE'].includes(labels.verb ?? ''))
+      continue;
     if (labels.resource === 'leases') continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;

@@ -1,0 +1,59 @@
+import t from 'tap';
+import { leasePath } from '../../src/controller/kube/paths.js';
+import type { Lease } from '../../src/controller/kube/types.js';
+import { type ChildController, spawnController } from './support/child-controller.js';
+import { type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
+
+const LEASE_SECONDS = 3;
+let h: Harness;
+const children: ChildController[] = [];
+
+t.before(async () => {
+  h = await startHarness();
+});
+t.teardown(async () => {
+  await Promise.allSettled(children.map((child) => child.kill()));
+  await h?.stop();
+});
+
+async function holder(): Promise<string | undefined> {
+  try {
+    const lease = await h.client.request<Lease>('GET', leasePath('default', 'stow-controller'));
+    return lease.spec?.holderIdentity ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const reconciles = (child: ChildController) => child.records('reconciled').length;
+
+t.test('two replicas: exactly one reconciles; when it is killed the other takes over', async (t) => {
+  const env = { STOW_LEASE_SECONDS: String(LEASE_SECONDS) };
+  const a = spawnController(h, 'replica-a', env);
+  const b = spawnController(h, 'replica-b', env);
+  children.push(a, b);
+  const leaderName = await h.waitFor('a leader', holder, 20_000);
+  const [leader, follower] = leaderName === 'replica-a' ? [a, b] : [b, a];
+
+  await h.apply(Array.from({ length: 5 }, (_, i) => postgresDB(`ha-${i}`)));
+  await h.waitFor('all Ready', async () => (await h.list()).filter(isReady).length === 5, 30_000);
+  t.ok(reconciles(leader) > 0, `${leader.identity} reconciled ${reconciles(leader)} times`);
+  t.equal(reconciles(follower), 0, `${follower.identity} did not reconcile`);
+  t.equal(await holder(), leader.identity);
+
+  const killedAt = Date.now();
+  await leader.kill('SIGKILL');
+  await h.waitFor('takeover', async () => (await holder()) === follower.identity, 20_000);
+  const takeoverMs = Date.now() - killedAt;
+  t.comment(`takeover after ${takeoverMs} ms (Lease duration ${LEASE_SECONDS} s)`);
+  // A candidate takes over once the record has not changed for a whole Lease duration on its own
+  // clock; it looks every tenth of the duration, so the bound is the duration plus about two looks.
+  t.ok(takeoverMs <= LEASE_SECONDS * 1000 * 1.3, `took over within ${takeoverMs} ms`);
+
+  await h.apply([postgresDB('after-failover')]);
+  await h.waitFor('Ready after failover', async () => isReady(await h.get('after-failover')), 30_000);
+  t.ok(
+    follower.records('reconciled').some((r) => r.key === `${h.namespace}/after-failover`),
+    'the new leader reconciled it',
+  );
+});
