@@ -1,3 +1,4 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
 import { applyDefaults } from '../api/defaults.js';
@@ -29,7 +30,7 @@ import {
   validateImmutableFields,
   validateStorageChange,
 } from './update.js';
-import { validateBackupWindow, validateMaintenanceWindow, validateWindowsDoNotOverlap } from './windows.js';
+import { validateWindows } from './windows.js';
 
 export type { FieldError } from './field-error.js';
 export { formatFieldError, formatFieldErrors } from './field-error.js';
@@ -40,9 +41,13 @@ export interface ValidationResult {
 }
 
 /** Type errors against the schema (a bypassed webhook or a hand-edited object can hold anything). */
+/** Compiled once: checking a well-formed spec is the hot path of every admission request. */
+const specChecker = TypeCompiler.Compile(PostgresDBSpec);
+
 export function validateShape(spec: unknown): FieldError[] {
   if (spec === null || typeof spec !== 'object')
     return [fieldError('spec', 'is required and must be an object', spec ?? null)];
+  if (specChecker.Check(spec)) return [];
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   for (const error of Value.Errors(PostgresDBSpec, spec)) {
@@ -99,9 +104,7 @@ export function validateObject(object: PostgresDB, config: OperatorConfig): Vali
     ...(spec.databaseName === undefined ? [] : validateDatabaseName(spec.databaseName)),
     ...validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername),
     ...validateBackupRetention(spec.backup?.retentionDays),
-    ...validateBackupWindow(spec.backup?.window),
-    ...validateMaintenanceWindow(spec.maintenanceWindow),
-    ...validateWindowsDoNotOverlap(spec.backup?.window, spec.maintenanceWindow),
+    ...validateWindows(spec.backup?.window, spec.maintenanceWindow),
     ...validateKmsKey(spec.encryption?.kmsKeyId),
     ...validateSubnetGroupName(spec.subnetGroupName),
     ...validateSecurityGroups(spec.securityGroupIds),

@@ -42,19 +42,23 @@ function checkIops(storage: StorageSpec, type: StorageType, rule: StorageTypeRul
     errors.push(fieldError(path, `must be at most ${max} for storage type ${type}`, iops));
   const perGiB = iops / sizeGiB;
   // Enough digits that a ratio just past a bound never displays as the bound itself (0.49975, not 0.5).
-  const ratio = `${Number(perGiB.toPrecision(10))} IOPS per GiB for ${sizeGiB} GiB`;
+  const ratio = () => `${Number(perGiB.toPrecision(10))} IOPS per GiB for ${sizeGiB} GiB`;
   if (minPerGiB !== undefined && perGiB < minPerGiB) {
     errors.push(
       fieldError(
         path,
-        `must be at least ${minPerGiB} IOPS per GiB for storage type ${type} (${ratio})`,
+        `must be at least ${minPerGiB} IOPS per GiB for storage type ${type} (${ratio()})`,
         iops,
       ),
     );
   }
   if (maxPerGiB !== undefined && perGiB > maxPerGiB) {
     errors.push(
-      fieldError(path, `must be at most ${maxPerGiB} IOPS per GiB for storage type ${type} (${ratio})`, iops),
+      fieldError(
+        path,
+        `must be at most ${maxPerGiB} IOPS per GiB for storage type ${type} (${ratio()})`,
+        iops,
+      ),
     );
   }
   return errors;

@@ -21,8 +21,8 @@ function duration(start: number, end: number, period: number): number {
 export function parseDailyWindow(value: string): { start: number; end: number } | undefined {
   const match = DAILY.exec(value);
   if (!match) return undefined;
-  const [, h1, m1, h2, m2] = match.map(Number) as [number, number, number, number, number];
-  return { start: h1 * 60 + m1, end: h2 * 60 + m2 };
+  const [, h1, m1, h2, m2] = match as unknown as [string, string, string, string, string];
+  return { start: Number(h1) * 60 + Number(m1), end: Number(h2) * 60 + Number(m2) };
 }
 
 export function parseWeeklyWindow(value: string): WeekInterval | undefined {
@@ -37,25 +37,31 @@ export function parseWeeklyWindow(value: string): WeekInterval | undefined {
     string,
     string,
   ];
-  const at = (day: string, h: string, m: string) =>
-    DAYS.indexOf(day.toLowerCase()) * MINUTES_PER_DAY + Number(h) * 60 + Number(m);
-  return { start: at(d1, h1, m1), end: at(d2, h2, m2) };
+  return { start: minuteOfWeek(d1, h1, m1), end: minuteOfWeek(d2, h2, m2) };
 }
 
-/** Splits a possibly wrapping interval on a circle of `period` minutes into linear pieces. */
-function linearPieces({ start, end }: WeekInterval, period: number): Array<[number, number]> {
-  return start < end
-    ? [[start, end]]
-    : [
-        [start, period],
-        [0, end],
-      ];
+function minuteOfWeek(day: string, hour: string, minute: string): number {
+  return DAYS.indexOf(day.toLowerCase()) * MINUTES_PER_DAY + Number(hour) * 60 + Number(minute);
 }
 
-function overlaps(a: WeekInterval, b: WeekInterval): boolean {
-  return linearPieces(a, MINUTES_PER_WEEK).some(([s1, e1]) =>
-    linearPieces(b, MINUTES_PER_WEEK).some(([s2, e2]) => s1 < e2 && s2 < e1),
-  );
+function mod(value: number, period: number): number {
+  return ((value % period) + period) % period;
+}
+
+/** Two arcs on a circle of `period` minutes, each a start and a length (a length of `period` is the whole circle). */
+function arcsIntersect(
+  start1: number,
+  length1: number,
+  start2: number,
+  length2: number,
+  period: number,
+): boolean {
+  return mod(start2 - start1, period) < length1 || mod(start1 - start2, period) < length2;
+}
+
+/** A window whose end equals its start covers the whole period, as in the pieces RDS compares. */
+function arcLength(start: number, end: number, period: number): number {
+  return duration(start, end, period) || period;
 }
 
 export function validateBackupWindow(value: string | undefined): FieldError[] {
@@ -88,16 +94,15 @@ export function validateWindowsDoNotOverlap(
   const daily = parseDailyWindow(backup);
   const weekly = parseWeeklyWindow(maintenance);
   if (!daily || !weekly) return [];
-  const clash = DAYS.some((_, day) =>
-    overlaps(
-      {
-        start: day * MINUTES_PER_DAY + daily.start,
-        end:
-          (day * MINUTES_PER_DAY + daily.end + (daily.end < daily.start ? MINUTES_PER_DAY : 0)) %
-          MINUTES_PER_WEEK,
-      },
-      weekly,
-    ),
+  // The backup window repeats every day, so the maintenance window clashes with it exactly when its
+  // projection onto one day does; a maintenance window of a day or more always does.
+  const maintenanceLength = arcLength(weekly.start, weekly.end, MINUTES_PER_WEEK);
+  const clash = arcsIntersect(
+    daily.start,
+    arcLength(daily.start, daily.end, MINUTES_PER_DAY),
+    mod(weekly.start, MINUTES_PER_DAY),
+    Math.min(maintenanceLength, MINUTES_PER_DAY),
+    MINUTES_PER_DAY,
   );
   return clash
     ? [
@@ -108,4 +113,13 @@ export function validateWindowsDoNotOverlap(
         ),
       ]
     : [];
+}
+
+/** Format and length of both windows, and whether they overlap. */
+export function validateWindows(backup: string | undefined, maintenance: string | undefined): FieldError[] {
+  return [
+    ...validateBackupWindow(backup),
+    ...validateMaintenanceWindow(maintenance),
+    ...validateWindowsDoNotOverlap(backup, maintenance),
+  ];
 }

@@ -75,7 +75,11 @@ export function mutate(request: AdmissionRequest, config: OperatorConfig): Admis
   // is not rewritten, so deletion can always finish.
   if (validateShape(object.spec).length || object.metadata.deletionTimestamp) return allowed(request.uid);
   const defaulted = applyDefaults(object, config);
-  return patched(request.uid, jsonPatch.compare(object, defaulted));
+  // Defaulting touches spec only, so only spec is diffed (metadata.managedFields can be large).
+  const operations = jsonPatch
+    .compare(object.spec, defaulted.spec)
+    .map((operation) => ({ ...operation, path: `/spec${operation.path}` }));
+  return patched(request.uid, operations);
 }
 
 export function validate(request: AdmissionRequest, config: OperatorConfig): AdmissionResponse {

@@ -15,9 +15,17 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry,
     ['route'] as const,
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   );
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook and per-route children: this runs on every admission request.
+  const latencyByRoute = new Map<string, ReturnType<typeof latency.labels>>();
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ route, code: String(reply.statusCode) });
-    latency.observe({ route }, reply.elapsedTime / 1000);
+    let observe = latencyByRoute.get(route);
+    if (!observe) {
+      observe = latency.labels({ route });
+      latencyByRoute.set(route, observe);
+    }
+    observe.observe(reply.elapsedTime / 1000);
+    done();
   });
 }
