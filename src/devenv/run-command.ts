@@ -8,9 +8,14 @@ export interface CommandResult {
 }
 
 /** Runs a command to completion; a non-zero exit is a result, not an error. */
-export function runCommand(command: string, args: string[], input?: string): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  input?: string,
+  options: { cwd?: string } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

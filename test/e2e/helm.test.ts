@@ -13,6 +13,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { type ControlPlane, startControlPlane } from '../../src/devenv/control-plane.js';
 import { writeKubeconfig } from '../../src/devenv/kubeconfig.js';
 import { freeLoopbackPorts } from '../../src/devenv/ports.js';
+import { runCommand } from '../../src/devenv/run-command.js';
 import { type RdsEmulator, startRdsEmulator } from '../../src/emulator/index.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -21,20 +22,8 @@ const chart = join(root, 'helm/stow');
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are arbitrary JSON
 type Manifest = Record<string, any>;
 
-function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(root, 'scripts/helm.sh'), ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function helm(args: string[]) {
+  return runCommand('bash', [join(root, 'scripts/helm.sh'), ...args], undefined, { cwd: root });
 }
 
 /** Open-schema stand-ins for the cert-manager and Prometheus Operator CRDs, so their kinds resolve. */
