@@ -27,6 +27,7 @@ export function startControllerForCli(opts: {
   logger: Logger;
   registry: Registry;
   leaseNamespace?: string;
+  leaseName?: string;
   leaseDurationSeconds?: number;
 }): Promise<RunningController> {
   return startController({
@@ -36,7 +37,7 @@ export function startControllerForCli(opts: {
     registry: opts.registry,
     leaderElection: {
       namespace: opts.leaseNamespace ?? process.env.POD_NAMESPACE ?? 'default',
-      name: LEASE_NAME,
+      name: opts.leaseName ?? LEASE_NAME,
       identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
       ...(opts.leaseDurationSeconds ? { leaseDurationSeconds: opts.leaseDurationSeconds } : {}),
     },

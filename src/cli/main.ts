@@ -12,6 +12,7 @@ Commands:
       --bind-address IP   default 0.0.0.0
       --no-controller / --no-webhooks          run one half only
       --leader-election-namespace NS           default: POD_NAMESPACE, else "default"
+      --leader-election-id NAME                the Lease's name (default: stow-controller)
   crds              print the CRD manifest generated from the schemas
       --webhook-url URL | --service-namespace NS --service-name NAME   conversion webhook target
       --ca-bundle-file FILE                    CA for the conversion webhook
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       controller: { type: 'boolean' },
       webhooks: { type: 'boolean' },
       'leader-election-namespace': { type: 'string' },
+      'leader-election-id': { type: 'string' },
       'webhook-url': { type: 'string' },
       'ca-bundle-file': { type: 'string' },
       'service-namespace': { type: 'string' },

@@ -17,6 +17,7 @@ export interface RunFlags {
   controller?: boolean;
   webhooks?: boolean;
   'leader-election-namespace'?: string;
+  'leader-election-id'?: string;
 }
 
 class UsageError extends Error {
@@ -76,6 +77,7 @@ export async function startOperator(flags: RunFlags): Promise<RunningOperator> {
         logger,
         registry,
         ...(flags['leader-election-namespace'] ? { leaseNamespace: flags['leader-election-namespace'] } : {}),
+        ...(flags['leader-election-id'] ? { leaseName: flags['leader-election-id'] } : {}),
       })
     : undefined;
 

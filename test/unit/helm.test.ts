@@ -155,6 +155,8 @@ t.test('Deployment: replicas, args, env, probes, ports, volumes', async (t) => {
     '8080',
     '--leader-election-namespace',
     NS,
+    '--leader-election-id',
+    LEASE_NAME,
   ]);
   const env = Object.fromEntries(container.env.map((e: Manifest) => [e.name, e.value ?? e.valueFrom]));
   t.same(env.POD_NAME, { fieldRef: { fieldPath: 'metadata.name' } });
@@ -474,6 +476,16 @@ const LEASE_RULES = [
     verbs: ['get', 'update'],
   },
 ];
+
+t.test('each release elects its leader on a Lease of its own, and may touch only that one', async (t) => {
+  const objects = render(t, ['fullnameOverride=payments-stow']);
+  const args = one(objects, 'Deployment', 'payments-stow').spec.template.spec.containers[0].args as string[];
+  t.equal(args[args.indexOf('--leader-election-id') + 1], 'payments-stow-controller');
+  const leases = one(objects, 'Role', 'payments-stow-leader-election').rules.find(
+    (rule: Manifest) => rule.resourceNames,
+  );
+  t.same(leases.resourceNames, ['payments-stow-controller']);
+});
 
 t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t) => {
   const objects = render(t);
