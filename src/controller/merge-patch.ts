@@ -14,15 +14,19 @@ export function createMergePatch(before: unknown, after: unknown): Json | undefi
   if (!isObject(before) || !isObject(after)) {
     return isDeepStrictEqual(before, after) ? undefined : (structuredClone(after ?? null) as Json);
   }
-  const patch: Record<string, Json> = {};
+  // Keys are data (a Secret key or an annotation may be "__proto__"): own properties only, and a
+  // patch object without a prototype, so such a key is carried rather than setting a prototype.
+  const patch: Record<string, Json> = Object.create(null);
   for (const key of Object.keys(before)) {
-    if (!(key in after) || after[key] === undefined) {
+    if (!Object.hasOwn(after, key) || after[key] === undefined) {
       if (before[key] !== undefined) patch[key] = null;
     }
   }
   for (const [key, value] of Object.entries(after)) {
     if (value === undefined) continue;
-    const child = key in before ? createMergePatch(before[key], value) : (structuredClone(value) as Json);
+    const child = Object.hasOwn(before, key)
+      ? createMergePatch(before[key], value)
+      : (structuredClone(value) as Json);
     if (child !== undefined) patch[key] = child;
   }
   return Object.keys(patch).length ? patch : undefined;

@@ -25,13 +25,17 @@ t.test('the backup/maintenance overlap check agrees with a minute-by-minute chec
   const minuteOfDay = fc.integer({ min: 0, max: DAY - 1 });
   const minuteOfWeek = fc.integer({ min: 0, max: WEEK - 1 });
   fc.assert(
-    fc.property(fc.tuple(minuteOfDay, minuteOfDay), fc.tuple(minuteOfWeek, minuteOfWeek), (backup, maintenance) => {
-      const backupText = `${clock(backup[0])}-${clock(backup[1])}`;
-      const weekly = (m: number) => `${DAYS[Math.floor(m / DAY)]}:${clock(m % DAY)}`;
-      const maintenanceText = `${weekly(maintenance[0])}-${weekly(maintenance[1])}`;
-      const reported = validateWindowsDoNotOverlap(backupText, maintenanceText).length > 0;
-      return reported === bruteForceClash(backup, maintenance);
-    }),
+    fc.property(
+      fc.tuple(minuteOfDay, minuteOfDay),
+      fc.tuple(minuteOfWeek, minuteOfWeek),
+      (backup, maintenance) => {
+        const backupText = `${clock(backup[0])}-${clock(backup[1])}`;
+        const weekly = (m: number) => `${DAYS[Math.floor(m / DAY)]}:${clock(m % DAY)}`;
+        const maintenanceText = `${weekly(maintenance[0])}-${weekly(maintenance[1])}`;
+        const reported = validateWindowsDoNotOverlap(backupText, maintenanceText).length > 0;
+        return reported === bruteForceClash(backup, maintenance);
+      },
+    ),
     { numRuns: 3000 },
   );
   t.pass('3000 random window pairs agree');
