@@ -23,7 +23,7 @@ const gp3Throughput = { min: 500, max: 4000 };
 const provisionedIops = { min: 1000, max: 256000 };
 
 export function parseStorageType(raw: string): StorageType {
-  if (raw in limitsByType) return raw as StorageType;
+  if (Object.hasOwn(limitsByType, raw)) return raw as StorageType;
   throw invalidParameterValue(`Invalid storage type: ${raw}. Valid values: gp2, gp3, io1, io2, standard.`);
 }
 
