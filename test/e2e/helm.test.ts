@@ -65,11 +65,15 @@ const OPERATOR_RULES: Record<string, string[]> = {
   services: ['create', 'get', 'list', 'patch', 'watch'],
   events: ['create', 'patch'],
 };
-/** Any Lease may be created (RBAC cannot limit a create to a name); only the controller's is read and renewed. */
-const LEASE_RULES = {
+/**
+ * Any Lease may be created (RBAC cannot limit a create to a name); only the release's own
+ * (`<fullname>-controller`) is read and renewed.
+ */
+const leaseRules = (fullname: string) => ({
   'leases.coordination.k8s.io': ['create'],
-  'leases.coordination.k8s.io/stow-controller': ['get', 'update'],
-};
+  [`leases.coordination.k8s.io/${fullname}-controller`]: ['get', 'update'],
+});
+const LEASE_RULES = leaseRules('stow');
 const OPERATOR_USER = 'system:serviceaccount:stow-system:stow';
 const SCOPED_USER = 'system:serviceaccount:stow-scoped:scoped-stow';
 /** What every authenticated user may do (system:basic-user, system:discovery). */
@@ -406,11 +410,12 @@ t.test('the chart on a real API server', async (t) => {
       return result.code === 0 ? (JSON.parse(result.stdout) as Manifest) : undefined;
     };
 
+    const leaseName = args[args.indexOf('--leader-election-id') + 1]!;
     await until('the Lease', async () => {
-      const lease = await getJson(['lease.coordination.k8s.io', 'stow-controller', '-n', releaseNamespace]);
+      const lease = await getJson(['lease.coordination.k8s.io', leaseName, '-n', releaseNamespace]);
       return lease?.spec?.holderIdentity === 'stow-0';
     });
-    t.pass(`leader election with the chart Role: stow-0 holds Lease ${releaseNamespace}/stow-controller`);
+    t.pass(`leader election with the chart Role: stow-0 holds Lease ${releaseNamespace}/${leaseName}`);
 
     const db = (namespace: string) => ({
       apiVersion: 'stow.dev/v1beta1',
@@ -481,7 +486,11 @@ t.test('the chart on a real API server', async (t) => {
     t.equal(result.code, 0, `kubectl apply (watchNamespaces) ${result.stderr}`);
     const as = SCOPED_USER;
     for (const ns of ['team-a', 'team-b']) t.same(await rulesIn(as, ns), OPERATOR_RULES, `rules in ${ns}`);
-    t.same(await rulesIn(as, 'stow-scoped'), LEASE_RULES, 'release namespace: the Lease only');
+    t.same(
+      await rulesIn(as, 'stow-scoped'),
+      leaseRules('scoped-stow'),
+      'release namespace: its own Lease only',
+    );
     t.same(await rulesIn(as, 'team-c'), {}, 'nothing in an unwatched namespace');
     await expectAll(t, as, [
       [true, ['get', 'secrets', '-n', 'team-a']],
