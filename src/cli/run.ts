@@ -41,6 +41,17 @@ export interface RunningOperator {
 
 /** Starts the webhook server, the metrics server and (leader-elected) controller; returns handles. */
 export async function startOperator(flags: RunFlags): Promise<RunningOperator> {
+  const started: Array<() => Promise<void>> = [];
+  try {
+    return await startParts(flags, started);
+  } catch (error) {
+    // A half-started operator must not keep the process alive (a listening server would).
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startParts(flags: RunFlags, started: Array<() => Promise<void>>): Promise<RunningOperator> {
   const logger = createLogger();
   const config = loadConfig(flags.config ? resolve(flags.config) : DEFAULT_CONFIG_FILE);
   const registry = createRegistry();
@@ -68,7 +79,9 @@ export async function startOperator(flags: RunFlags): Promise<RunningOperator> {
     });
     webhookServer = server;
     await server.listen({ host, port: port(flags['webhook-port'], 9443, 'webhook-port') });
+    started.push(() => server.close().then(() => undefined));
     certWatcher.start();
+    started.push(async () => certWatcher?.stop());
   }
 
   const controller = controllerEnabled

@@ -21,7 +21,10 @@ export function readKeyPair(dir: string): KeyPair {
     cert = readFileSync(join(dir, 'tls.crt'), 'utf8');
     key = readFileSync(join(dir, 'tls.key'), 'utf8');
   } catch (error) {
-    throw new CertificateError(`cannot read tls.crt/tls.key in ${dir}: ${(error as Error).message}`);
+    throw new CertificateError(
+      `cannot read tls.crt/tls.key in ${dir}: ${(error as Error).message}. Point --tls-dir at cert-manager's ` +
+        `Secret mount, or make a development pair with certs/make-dev-certs.sh ${dir}`,
+    );
   }
   let x509: X509Certificate;
   try {
