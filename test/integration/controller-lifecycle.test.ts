@@ -79,7 +79,8 @@ function modifyCalls(): number {
 async function waitReady(name: string) {
   return h.waitFor(`${name} Ready`, async () => {
     const o = await h.get(name);
-    return isReady(o) && condition(o, 'Synced')?.status === 'True' && o;
+    const current = o?.status?.observedGeneration === o?.metadata.generation;
+    return current && isReady(o) && condition(o, 'Synced')?.status === 'True' && o;
   });
 }
 
@@ -214,7 +215,7 @@ t.test('adoption of an existing instance, and refusal of one owned by another re
 });
 
 t.test('deletion policies: Delete, Snapshot, Retain; the finalizer waits for RDS', async (t) => {
-  h.emulator.setDelays({ deleting: 1500 });
+  h.emulator.setDelays({ deleting: 3000 });
   t.teardown(() => void h.emulator.setDelays({ deleting: 200 }));
   await h.apply([
     postgresDB('del-delete', { deletionPolicy: 'Delete' }),
@@ -232,9 +233,15 @@ t.test('deletion policies: Delete, Snapshot, Retain; the finalizer waits for RDS
     async () => instanceOf(ids['del-delete']!)?.status === 'deleting',
   );
   t.ok(deleting);
+  // The status write follows the DeleteDBInstance call, so it is waited for, not read at once.
+  const reportsDeleting = await h.waitFor(
+    'phase Deleting',
+    async () => (await h.get('del-delete'))?.status?.phase === 'Deleting',
+  );
+  t.ok(reportsDeleting, 'status.phase is Deleting while RDS deletes');
   const stillThere = await h.get('del-delete');
   t.ok(stillThere?.metadata.deletionTimestamp, 'the resource waits while RDS deletes');
-  t.equal(stillThere?.status?.phase, 'Deleting');
+  t.ok(instanceOf(ids['del-delete']!), 'the instance still exists: the finalizer has not gone early');
 
   for (const name of Object.keys(ids)) {
     await h.waitFor(`${name} gone`, async () => (await h.get(name)) === undefined, 20_000);
