@@ -2,11 +2,17 @@ import type { OperatorConfig } from '../config/schema.js';
 import { POSTGRES_RESERVED_WORDS, RESERVED_DATABASE_NAMES } from '../validation/reserved-words.js';
 import type { PostgresDB } from './v1beta1.js';
 
+/** Most resource names need no rewriting (checked first: defaulting runs on every admission request). */
+const ALREADY_A_DATABASE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
 /** A PostgreSQL-safe database name from a Kubernetes name: `orders-db` → `orders_db`. */
 export function deriveDatabaseName(resourceName: string): string {
-  let name = resourceName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  if (!/^[a-z]/.test(name)) name = `db_${name}`;
-  name = name.slice(0, 63);
+  let name = resourceName;
+  if (!ALREADY_A_DATABASE_NAME.test(name)) {
+    name = resourceName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+    if (!/^[a-z]/.test(name)) name = `db_${name}`;
+    name = name.slice(0, 63);
+  }
   if (POSTGRES_RESERVED_WORDS.has(name) || RESERVED_DATABASE_NAMES.has(name)) name = `${name}_db`;
   return name;
 }

@@ -35,6 +35,8 @@ import { validateWindows } from './windows.js';
 export type { FieldError } from './field-error.js';
 export { formatFieldError, formatFieldErrors } from './field-error.js';
 
+const NO_ERRORS: readonly FieldError[] = Object.freeze([]);
+
 export interface ValidationResult {
   errors: FieldError[];
   warnings: string[];
@@ -92,35 +94,41 @@ function explainDerivedName(errors: FieldError[], derived: boolean): FieldError[
 export function validateObject(object: PostgresDB, config: OperatorConfig): ValidationResult {
   const shapeErrors = validateShape(object.spec);
   if (shapeErrors.length) return { errors: shapeErrors, warnings: [] };
+  return checkRules(object, config);
+}
+
+/** The rules proper, on a spec already known to have the schema's shape. */
+function checkRules(object: PostgresDB, config: OperatorConfig): ValidationResult {
   const spec = object.spec;
   const name = object.metadata?.name;
   const storageType = spec.storage.type ?? config.defaults.storageType;
   const secretName = spec.secretName ?? name;
   const serviceName = spec.serviceName ?? name;
-  const errors = [
-    ...validateInstanceClass(spec.instanceClass),
-    ...validateEngineVersion(spec.engineVersion),
-    ...validateStorage(spec.storage, storageType, config.storageRules),
-    ...(spec.databaseName === undefined ? [] : validateDatabaseName(spec.databaseName)),
-    ...validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername),
-    ...validateBackupRetention(spec.backup?.retentionDays),
-    ...validateWindows(spec.backup?.window, spec.maintenanceWindow),
-    ...validateKmsKey(spec.encryption?.kmsKeyId),
-    ...validateSubnetGroupName(spec.subnetGroupName),
-    ...validateSecurityGroups(spec.securityGroupIds),
-    ...validateParameterGroupName(spec.parameterGroupName),
-    ...validateTags(spec.tags, Object.keys(config.extraTags).length),
-    ...(secretName === undefined
-      ? []
-      : explainDerivedName(validateSecretName(secretName), secretName === name)),
-    ...(serviceName === undefined
-      ? []
-      : explainDerivedName(validateServiceName(serviceName), serviceName === name)),
-    ...validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]),
-  ];
+  // One concat rather than a spread per rule: this runs on every admission request.
+  const errors = NO_ERRORS.concat(
+    validateInstanceClass(spec.instanceClass),
+    validateEngineVersion(spec.engineVersion),
+    validateStorage(spec.storage, storageType, config.storageRules),
+    spec.databaseName === undefined ? NO_ERRORS : validateDatabaseName(spec.databaseName),
+    validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername),
+    validateBackupRetention(spec.backup?.retentionDays),
+    validateWindows(spec.backup?.window, spec.maintenanceWindow),
+    validateKmsKey(spec.encryption?.kmsKeyId),
+    validateSubnetGroupName(spec.subnetGroupName),
+    validateSecurityGroups(spec.securityGroupIds),
+    validateParameterGroupName(spec.parameterGroupName),
+    validateTags(spec.tags, Object.keys(config.extraTags).length),
+    secretName === undefined
+      ? NO_ERRORS
+      : explainDerivedName(validateSecretName(secretName), secretName === name),
+    serviceName === undefined
+      ? NO_ERRORS
+      : explainDerivedName(validateServiceName(serviceName), serviceName === name),
+    validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]),
+  );
   return {
     errors,
-    warnings: [...storageWarnings(storageType, config.storageRules), ...settingsWarnings(spec)],
+    warnings: storageWarnings(storageType, config.storageRules).concat(settingsWarnings(spec)),
   };
 }
 
@@ -181,5 +189,5 @@ export function validateUpdate(
 export function validateCreate(object: PostgresDB, config: OperatorConfig): ValidationResult {
   const shapeErrors = validateShape(object?.spec);
   if (shapeErrors.length) return { errors: shapeErrors, warnings: [] };
-  return validateObject(applyDefaults(object, config), config);
+  return checkRules(applyDefaults(object, config), config);
 }

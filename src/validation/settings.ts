@@ -41,7 +41,8 @@ export function validateBackupRetention(value: number | undefined): FieldError[]
 }
 
 export function validateSecurityGroups(ids: string[] | undefined): FieldError[] {
-  return (ids ?? []).flatMap((id, index) =>
+  if (!ids?.length) return [];
+  return ids.flatMap((id, index) =>
     SECURITY_GROUP.test(id)
       ? []
       : [

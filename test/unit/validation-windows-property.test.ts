@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { validateWindowsDoNotOverlap } from '../../src/validation/windows.js';
+import {
+  validateBackupWindow,
+  validateMaintenanceWindow,
+  validateWindowsDoNotOverlap,
+} from '../../src/validation/windows.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const DAY = 1440;
@@ -39,4 +43,43 @@ t.test('the backup/maintenance overlap check agrees with a minute-by-minute chec
     { numRuns: 3000 },
   );
   t.pass('3000 random window pairs agree');
+});
+
+/** The regular expressions the parsers replaced, kept here as their specification. */
+const CLOCK = '([01]\\d|2[0-3]):([0-5]\\d)';
+const DAILY = new RegExp(`^${CLOCK}-${CLOCK}$`);
+const WEEKLY = new RegExp(`^(${DAYS.join('|')}):${CLOCK}-(${DAYS.join('|')}):${CLOCK}$`, 'i');
+
+t.test('the window parsers accept exactly what the RDS formats allow', async (t) => {
+  const near = (template: string) =>
+    fc
+      .array(fc.constantFrom(...'0123456789:-aAsSuUnNmMoOtTwWeEdDhHfFrRiI x'.split('')), {
+        minLength: template.length - 1,
+        maxLength: template.length + 1,
+      })
+      .map((chars) => chars.join(''));
+  const validDaily = fc
+    .tuple(fc.integer({ min: 0, max: DAY - 1 }), fc.integer({ min: 0, max: DAY - 1 }))
+    .map(([a, b]) => `${clock(a)}-${clock(b)}`);
+  const validWeekly = fc
+    .tuple(fc.integer({ min: 0, max: WEEK - 1 }), fc.integer({ min: 0, max: WEEK - 1 }), fc.boolean())
+    .map(([a, b, upper]) => {
+      const text = `${DAYS[Math.floor(a / DAY)]}:${clock(a % DAY)}-${DAYS[Math.floor(b / DAY)]}:${clock(b % DAY)}`;
+      return upper ? text.toUpperCase() : text;
+    });
+  fc.assert(
+    fc.property(fc.oneof(near('hh:mm-hh:mm'), validDaily, fc.string({ maxLength: 12 })), (text) => {
+      return validateBackupWindow(text).some((e) => /must be a UTC/.test(e.message)) === !DAILY.test(text);
+    }),
+    { numRuns: 5000 },
+  );
+  fc.assert(
+    fc.property(fc.oneof(near('ddd:hh:mm-ddd:hh:mm'), validWeekly, fc.string({ maxLength: 20 })), (text) => {
+      return (
+        validateMaintenanceWindow(text).some((e) => /must be a UTC/.test(e.message)) === !WEEKLY.test(text)
+      );
+    }),
+    { numRuns: 5000 },
+  );
+  t.pass('10,000 strings: the parsers agree with the regular expressions');
 });
