@@ -76,10 +76,7 @@ export function mutate(request: AdmissionRequest, config: OperatorConfig): Admis
   if (validateShape(object.spec).length || object.metadata.deletionTimestamp) return allowed(request.uid);
   const defaulted = applyDefaults(object, config);
   // Defaulting touches spec only, so only spec is diffed (metadata.managedFields can be large).
-  const operations = jsonPatch
-    .compare(object.spec, defaulted.spec)
-    .map((operation) => ({ ...operation, path: `/spec${operation.path}` }));
-  return patched(request.uid, operations);
+  return patched(request.uid, jsonPatch.compare({ spec: object.spec }, { spec: defaulted.spec }));
 }
 
 export function validate(request: AdmissionRequest, config: OperatorConfig): AdmissionResponse {

@@ -22,6 +22,22 @@ export type AdmissionReviewBody = Static<typeof AdmissionReviewBody>;
 export type AdmissionRequest = AdmissionReviewBody['request'];
 export type Operation = AdmissionRequest['operation'];
 
+/** The reply's shape, so Fastify serialises it with a compiled serializer (every request). */
+export const AdmissionReviewReply = Type.Object({
+  apiVersion: Type.String(),
+  kind: Type.Literal('AdmissionReview'),
+  response: Type.Object({
+    uid: Type.String(),
+    allowed: Type.Boolean(),
+    status: Type.Optional(
+      Type.Object({ code: Type.Integer(), message: Type.String(), reason: Type.Optional(Type.String()) }),
+    ),
+    patchType: Type.Optional(Type.Literal('JSONPatch')),
+    patch: Type.Optional(Type.String()),
+    warnings: Type.Optional(Type.Array(Type.String())),
+  }),
+});
+
 export interface AdmissionResponse {
   uid: string;
   allowed: boolean;
