@@ -92,6 +92,7 @@ main(process.argv.slice(2)).then(
     const err = error as Error & { code?: string };
     const known =
       ['ConfigError', 'CertificateError', 'UsageError'].includes(err.name) ||
+      ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(err.code ?? '') ||
       err.code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`stow: ${known ? err.message : (err.stack ?? String(err))}\n`);
     if (err.code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write('Run `stow --help` for usage.\n');

@@ -93,6 +93,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
         ...(flags['leader-election-id'] ? { leaseName: flags['leader-election-id'] } : {}),
       })
     : undefined;
+  if (controller) started.push(() => controller.stop());
 
   const metricsServer = buildMetricsServer({
     logger,
