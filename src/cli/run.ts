@@ -62,10 +62,9 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
     throw new UsageError('--no-webhooks and --no-controller leave nothing to run');
 
   let webhookServer: FastifyInstance | undefined;
-  let certWatcher: CertWatcher | undefined;
   if (webhooksEnabled) {
     const tlsDir = resolve(flags['tls-dir'] ?? 'certs/dev');
-    certWatcher = new CertWatcher({
+    const certWatcher = new CertWatcher({
       dir: tlsDir,
       logger,
       onChange: (pair) => replaceCertificate(server, pair),
@@ -81,7 +80,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
     await server.listen({ host, port: port(flags['webhook-port'], 9443, 'webhook-port') });
     started.push(() => server.close().then(() => undefined));
     certWatcher.start();
-    started.push(async () => certWatcher?.stop());
+    started.push(async () => certWatcher.stop());
   }
 
   const controller = controllerEnabled
@@ -115,9 +114,8 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down');
-      certWatcher?.stop();
-      await controller?.stop();
-      await webhookServer?.close();
+      // The same list a failed start unwinds: last started, first stopped.
+      for (const stopPart of [...started].reverse()) await stopPart();
       await metricsServer.close();
     })();
     return stopping;

@@ -38,20 +38,9 @@ export const AdmissionReviewReply = Type.Object({
   }),
 });
 
-export interface AdmissionResponse {
-  uid: string;
-  allowed: boolean;
-  status?: { code: number; message: string; reason?: string };
-  patchType?: 'JSONPatch';
-  patch?: string;
-  warnings?: string[];
-}
+export type AdmissionResponse = Static<typeof AdmissionReviewReply>['response'];
 
-export interface AdmissionReviewResponse {
-  apiVersion: string;
-  kind: 'AdmissionReview';
-  response: AdmissionResponse;
-}
+export type AdmissionReviewResponse = Static<typeof AdmissionReviewReply>;
 
 /** Small constructors in the spirit of controller-runtime's admission package. */
 export const allowed = (uid: string): AdmissionResponse => ({ uid, allowed: true });
