@@ -35,8 +35,6 @@ import { validateWindows } from './windows.js';
 export type { FieldError } from './field-error.js';
 export { formatFieldError, formatFieldErrors } from './field-error.js';
 
-const NO_ERRORS: readonly FieldError[] = Object.freeze([]);
-
 export interface ValidationResult {
   errors: FieldError[];
   warnings: string[];
@@ -83,7 +81,7 @@ function pointerToPath(pointer: string): string {
 
 /** A name the user never wrote (the default, metadata.name) needs saying where it came from. */
 function explainDerivedName(errors: FieldError[], derived: boolean): FieldError[] {
-  if (!derived) return errors;
+  if (!derived || errors.length === 0) return errors;
   return errors.map((error) => ({
     ...error,
     message: `${error.message}; it defaults to metadata.name, so set ${error.path} explicitly`,
@@ -104,28 +102,27 @@ function checkRules(object: PostgresDB, config: OperatorConfig): ValidationResul
   const storageType = spec.storage.type ?? config.defaults.storageType;
   const secretName = spec.secretName ?? name;
   const serviceName = spec.serviceName ?? name;
-  // One concat rather than a spread per rule: this runs on every admission request.
-  const errors = NO_ERRORS.concat(
-    validateInstanceClass(spec.instanceClass),
-    validateEngineVersion(spec.engineVersion),
-    validateStorage(spec.storage, storageType, config.storageRules),
-    spec.databaseName === undefined ? NO_ERRORS : validateDatabaseName(spec.databaseName),
-    validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername),
-    validateBackupRetention(spec.backup?.retentionDays),
-    validateWindows(spec.backup?.window, spec.maintenanceWindow),
-    validateKmsKey(spec.encryption?.kmsKeyId),
-    validateSubnetGroupName(spec.subnetGroupName),
-    validateSecurityGroups(spec.securityGroupIds),
-    validateParameterGroupName(spec.parameterGroupName),
-    validateTags(spec.tags, Object.keys(config.extraTags).length),
-    secretName === undefined
-      ? NO_ERRORS
-      : explainDerivedName(validateSecretName(secretName), secretName === name),
-    serviceName === undefined
-      ? NO_ERRORS
-      : explainDerivedName(validateServiceName(serviceName), serviceName === name),
-    validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]),
-  );
+  const errors: FieldError[] = [];
+  // Appended one list at a time (no spread or many-argument concat): this runs on every admission request.
+  const add = (found: readonly FieldError[]) => {
+    for (let i = 0; i < found.length; i++) errors.push(found[i] as FieldError);
+  };
+  add(validateInstanceClass(spec.instanceClass));
+  add(validateEngineVersion(spec.engineVersion));
+  add(validateStorage(spec.storage, storageType, config.storageRules));
+  if (spec.databaseName !== undefined) add(validateDatabaseName(spec.databaseName));
+  add(validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername));
+  add(validateBackupRetention(spec.backup?.retentionDays));
+  add(validateWindows(spec.backup?.window, spec.maintenanceWindow));
+  add(validateKmsKey(spec.encryption?.kmsKeyId));
+  add(validateSubnetGroupName(spec.subnetGroupName));
+  add(validateSecurityGroups(spec.securityGroupIds));
+  add(validateParameterGroupName(spec.parameterGroupName));
+  add(validateTags(spec.tags, Object.keys(config.extraTags).length));
+  if (secretName !== undefined) add(explainDerivedName(validateSecretName(secretName), secretName === name));
+  if (serviceName !== undefined)
+    add(explainDerivedName(validateServiceName(serviceName), serviceName === name));
+  add(validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]));
   return {
     errors,
     warnings: storageWarnings(storageType, config.storageRules).concat(settingsWarnings(spec)),

@@ -1,3 +1,4 @@
+import { isDnsLabel, isDnsSubdomain, isInstanceClass, isSqlIdentifier } from './char-classes.js';
 import { type FieldError, fieldError } from './field-error.js';
 import {
   POSTGRES_RESERVED_WORDS,
@@ -5,13 +6,8 @@ import {
   RESERVED_DATABASE_NAMES,
 } from './reserved-words.js';
 
-const INSTANCE_CLASS = /^db\.[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*$/;
-const SQL_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 export function validateInstanceClass(value: string): FieldError[] {
-  return INSTANCE_CLASS.test(value)
+  return isInstanceClass(value)
     ? []
     : [
         fieldError(
@@ -25,7 +21,7 @@ export function validateInstanceClass(value: string): FieldError[] {
 export function validateDatabaseName(value: string): FieldError[] {
   const path = 'spec.databaseName';
   if (value.length < 1 || value.length > 63) return [fieldError(path, 'must be 1-63 characters long', value)];
-  if (!SQL_IDENTIFIER.test(value)) {
+  if (!isSqlIdentifier(value)) {
     return [
       fieldError(path, 'must start with a letter and contain only letters, digits and underscores', value),
     ];
@@ -40,7 +36,7 @@ export function validateDatabaseName(value: string): FieldError[] {
 export function validateMasterUsername(value: string): FieldError[] {
   const path = 'spec.masterUsername';
   if (value.length < 1 || value.length > 16) return [fieldError(path, 'must be 1-16 characters long', value)];
-  if (!SQL_IDENTIFIER.test(value)) {
+  if (!isSqlIdentifier(value)) {
     return [
       fieldError(path, 'must start with a letter and contain only letters, digits and underscores', value),
     ];
@@ -71,7 +67,7 @@ export function validateIdentifierAnnotation(value: string | undefined): FieldEr
 }
 
 export function validateSecretName(value: string): FieldError[] {
-  return value.length <= 253 && DNS_SUBDOMAIN.test(value)
+  return value.length <= 253 && isDnsSubdomain(value)
     ? []
     : [
         fieldError(
@@ -83,7 +79,7 @@ export function validateSecretName(value: string): FieldError[] {
 }
 
 export function validateServiceName(value: string): FieldError[] {
-  return value.length <= 63 && DNS_LABEL.test(value)
+  return value.length <= 63 && isDnsLabel(value)
     ? []
     : [
         fieldError(

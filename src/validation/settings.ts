@@ -1,4 +1,5 @@
 import type { PostgresDBSpec } from '../api/v1beta1.js';
+import { isAsciiTagText, isEngineVersion } from './char-classes.js';
 import { type FieldError, fieldError } from './field-error.js';
 
 const ENGINE_VERSION = /^(\d+)(\.\d+)?$/;
@@ -7,8 +8,7 @@ const KMS_KEY =
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /** The common case, checked first: a Unicode-class regex costs several times more. */
-const ASCII_TAG_TEXT = /^[A-Za-z0-9 _.:/=+\-@]*$/;
-const isTagText = (text: string) => ASCII_TAG_TEXT.test(text) || TAG_TEXT.test(text);
+const isTagText = (text: string) => isAsciiTagText(text) || TAG_TEXT.test(text);
 const RESERVED_TAG_PREFIXES = ['aws:', 'rds:', 'stow.dev/'];
 export const RDS_MAX_TAGS = 50;
 export const MANAGED_TAG_COUNT = 5;
@@ -25,7 +25,7 @@ export function parseEngineVersion(
 }
 
 export function validateEngineVersion(value: string | undefined): FieldError[] {
-  if (value === undefined || ENGINE_VERSION.test(value)) return [];
+  if (value === undefined || isEngineVersion(value)) return [];
   return [
     fieldError(
       'spec.engineVersion',
@@ -62,35 +62,49 @@ export function validateKmsKey(value: string | undefined): FieldError[] {
   ];
 }
 
+function isReservedTagKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  return RESERVED_TAG_PREFIXES.some((prefix) => lower.startsWith(prefix));
+}
+
 export function validateTags(tags: Record<string, string> | undefined, extraTagCount: number): FieldError[] {
-  const entries = Object.entries(tags ?? {});
   const errors: FieldError[] = [];
-  for (const [key, value] of entries) {
-    const path = `spec.tags[${key}]`;
-    if (RESERVED_TAG_PREFIXES.some((prefix) => key.toLowerCase().startsWith(prefix))) {
+  if (tags === undefined) return errors;
+  let count = 0;
+  for (const key in tags) {
+    if (!Object.hasOwn(tags, key)) continue;
+    count++;
+    const value = tags[key] as string;
+    if (isReservedTagKey(key)) {
       errors.push(
         fieldError(
-          path,
+          `spec.tags[${key}]`,
           `key is reserved (keys starting with ${RESERVED_TAG_PREFIXES.join(', ')} are managed by AWS or Stow)`,
           key,
         ),
       );
     } else if (key.length < 1 || key.length > 128 || !isTagText(key)) {
-      errors.push(fieldError(path, 'key must be 1-128 letters, digits, spaces or _ . : / = + - @', key));
+      errors.push(
+        fieldError(`spec.tags[${key}]`, 'key must be 1-128 letters, digits, spaces or _ . : / = + - @', key),
+      );
     }
     if (value.length > 256 || !isTagText(value)) {
       errors.push(
-        fieldError(path, 'value must be at most 256 letters, digits, spaces or _ . : / = + - @', value),
+        fieldError(
+          `spec.tags[${key}]`,
+          'value must be at most 256 letters, digits, spaces or _ . : / = + - @',
+          value,
+        ),
       );
     }
   }
   const room = RDS_MAX_TAGS - MANAGED_TAG_COUNT - extraTagCount;
-  if (entries.length > room) {
+  if (count > room) {
     errors.push(
       fieldError(
         'spec.tags',
         `may hold at most ${room} tags (RDS allows ${RDS_MAX_TAGS}; Stow and the operator configuration use the rest)`,
-        entries.length,
+        count,
       ),
     );
   }

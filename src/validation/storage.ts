@@ -126,12 +126,15 @@ function checkMaxSize(storage: StorageSpec, type: StorageType, rules: StorageRul
 /** Size, IOPS, throughput and autoscaling limits for the storage type, from the rule table. */
 export function validateStorage(storage: StorageSpec, type: StorageType, rules: StorageRules): FieldError[] {
   const rule = rules[type];
-  return [
-    ...checkSize(storage.sizeGiB, type, rule),
-    ...checkIops(storage, type, rule),
-    ...checkThroughput(storage, type, rule),
-    ...checkMaxSize(storage, type, rules),
-  ];
+  const errors = checkSize(storage.sizeGiB, type, rule);
+  for (const found of [
+    checkIops(storage, type, rule),
+    checkThroughput(storage, type, rule),
+    checkMaxSize(storage, type, rules),
+  ]) {
+    if (found.length) errors.push(...found);
+  }
+  return errors;
 }
 
 export function storageWarnings(type: StorageType, rules: StorageRules): string[] {

@@ -15,17 +15,22 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry,
     ['route'] as const,
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   );
-  // A callback hook and per-route children: this runs on every admission request.
-  const latencyByRoute = new Map<string, ReturnType<typeof latency.labels>>();
+  // A callback hook and children cached per label set: this runs on every admission request, and
+  // prom-client hashes a label object on every call otherwise.
+  const children = new Map<string, { count: { inc(): void }; latency: { observe(value: number): void } }>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ route, code: String(reply.statusCode) });
-    let observe = latencyByRoute.get(route);
-    if (!observe) {
-      observe = latency.labels({ route });
-      latencyByRoute.set(route, observe);
+    const key = `${route} ${reply.statusCode}`;
+    let child = children.get(key);
+    if (!child) {
+      child = {
+        count: requests.labels({ route, code: String(reply.statusCode) }),
+        latency: latency.labels({ route }),
+      };
+      children.set(key, child);
     }
-    observe.observe(reply.elapsedTime / 1000);
+    child.count.inc();
+    child.latency.observe(reply.elapsedTime / 1000);
     done();
   });
 }
