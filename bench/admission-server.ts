@@ -32,5 +32,20 @@ if (mode === 'bare') {
   app.post('/mutate', allow);
 }
 await app.listen({ host: '127.0.0.1', port: 0 });
+// CPU time per request, from the measured phase only (SIGUSR2 starts it): steadier than throughput
+// on a shared machine, and the server's own cost.
+let served = 0;
+let cpuAtStart = process.cpuUsage();
+app.server.on('request', () => {
+  served++;
+});
+process.on('SIGUSR2', () => {
+  served = 0;
+  cpuAtStart = process.cpuUsage();
+});
 process.stdout.write(`${(app.server.address() as AddressInfo).port}\n`);
-process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
+process.on('SIGTERM', () => {
+  const cpu = process.cpuUsage(cpuAtStart);
+  process.stdout.write(`${JSON.stringify({ served, cpuMicros: cpu.user + cpu.system })}\n`);
+  app.close().then(() => process.exit(0));
+});

@@ -47,19 +47,32 @@ const review = {
   },
 };
 
+interface Measurement extends LoadResult {
+  /** Server CPU time (user + system) per request served in the measured phase. */
+  cpuMicrosPerRequest: number;
+}
+
 async function startServer(mode: 'stow' | 'bare', certsDir: string) {
   const child = spawn(process.execPath, [serverScript, mode, certsDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const lines: string[] = [];
+  let pending = '';
   const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.once('data', (chunk) => resolve(Number(String(chunk).trim())));
+    child.stdout.on('data', (chunk) => {
+      const parts = (pending + String(chunk)).split('\n');
+      pending = parts.pop() ?? '';
+      lines.push(...parts);
+      if (lines.length === 1) resolve(Number(lines[0]));
+    });
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
   });
   return {
     port,
+    startMeasuring: () => child.kill('SIGUSR2'),
     stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
+      new Promise<{ served: number; cpuMicros: number }>((resolve) => {
+        child.once('exit', () => resolve(JSON.parse(lines[1] ?? '{"served":0,"cpuMicros":0}')));
         child.kill('SIGTERM');
       }),
   };
@@ -70,24 +83,34 @@ async function measure(
   path: string,
   certsDir: string,
   ca: string,
-): Promise<LoadResult> {
+): Promise<Measurement> {
   const server = await startServer(mode, certsDir);
+  let load: LoadResult;
   try {
     const url = `https://127.0.0.1:${server.port}${path}`;
     const body = JSON.stringify(review);
     await runLoad({ url, body, ca, connections: CONNECTIONS, durationMs: 1000 }); // warm-up
-    return await runLoad({ url, body, ca, connections: CONNECTIONS, durationMs: DURATION_MS });
-  } finally {
+    server.startMeasuring();
+    load = await runLoad({ url, body, ca, connections: CONNECTIONS, durationMs: DURATION_MS });
+  } catch (error) {
     await server.stop();
+    throw error;
   }
+  const usage = await server.stop();
+  return { ...load, cpuMicrosPerRequest: usage.cpuMicros / Math.max(usage.served, 1) };
 }
 
-const fmt = (r: LoadResult) =>
-  `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2).padStart(6)} ms  p99 ${r.p99ms.toFixed(2).padStart(6)} ms  (${r.requests} requests, ${r.errors} errors)`;
+const fmt = (r: Measurement, cpu: number) =>
+  `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2).padStart(6)} ms  p99 ${r.p99ms.toFixed(2).padStart(6)} ms  server CPU ${cpu.toFixed(1).padStart(5)} µs/req  (${r.requests} requests, ${r.errors} errors)`;
 
-function median(results: LoadResult[]): LoadResult {
+function median(results: Measurement[]): Measurement {
   const sorted = [...results].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor(sorted.length / 2)] as LoadResult;
+  return sorted[Math.floor(sorted.length / 2)] as Measurement;
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'stow-bench-'));
@@ -100,19 +123,22 @@ try {
   );
   let worst = Number.POSITIVE_INFINITY;
   for (const path of ['/validate', '/mutate']) {
-    const runs: Record<'bare' | 'stow', LoadResult[]> = { bare: [], stow: [] };
+    const runs: Record<'bare' | 'stow', Measurement[]> = { bare: [], stow: [] };
     for (let round = 0; round < ROUNDS; round++) {
       runs.bare.push(await measure('bare', path, dir, ca));
       runs.stow.push(await measure('stow', path, dir, ca));
     }
     const bare = median(runs.bare);
     const stow = median(runs.stow);
+    const bareCpu = medianOf(runs.bare.map((run) => run.cpuMicrosPerRequest));
+    const stowCpu = medianOf(runs.stow.map((run) => run.cpuMicrosPerRequest));
     const ratio = stow.rps / bare.rps;
     worst = Math.min(worst, ratio);
-    console.log(`${path.padEnd(10)} bare  ${fmt(bare)}`);
-    console.log(`${path.padEnd(10)} stow  ${fmt(stow)}`);
+    console.log(`${path.padEnd(10)} bare  ${fmt(bare, bareCpu)}`);
+    console.log(`${path.padEnd(10)} stow  ${fmt(stow, stowCpu)}`);
     console.log(
-      `${path.padEnd(10)} ratio ${ratio.toFixed(2)} of the bare handler's throughput (target >= ${TARGET_RATIO})`,
+      `${path.padEnd(10)} ratio ${ratio.toFixed(2)} of the bare handler's throughput (target >= ${TARGET_RATIO}); ` +
+        `Stow adds ${(stowCpu - bareCpu).toFixed(1)} µs of server CPU per request`,
     );
   }
   console.log(

@@ -76,7 +76,9 @@ export function mutate(request: AdmissionRequest, config: OperatorConfig): Admis
   if (validateShape(object.spec).length || object.metadata.deletionTimestamp) return allowed(request.uid);
   const defaulted = applyDefaults(object, config);
   // Defaulting touches spec only, so only spec is diffed (metadata.managedFields can be large).
-  return patched(request.uid, jsonPatch.compare({ spec: object.spec }, { spec: defaulted.spec }));
+  const operations = jsonPatch.compare(object.spec, defaulted.spec);
+  for (const operation of operations) operation.path = `/spec${operation.path}`;
+  return patched(request.uid, operations);
 }
 
 export function validate(request: AdmissionRequest, config: OperatorConfig): AdmissionResponse {

@@ -33,7 +33,8 @@ export const AdmissionReviewReply = Type.Object({
       Type.Object({ code: Type.Integer(), message: Type.String(), reason: Type.Optional(Type.String()) }),
     ),
     patchType: Type.Optional(Type.Literal('JSONPatch')),
-    patch: Type.Optional(Type.String()),
+    // Base64 never needs JSON escaping; 'unsafe' spares the serializer a scan of ~1 KiB per reply.
+    patch: Type.Optional(Type.String({ format: 'unsafe' })),
     warnings: Type.Optional(Type.Array(Type.String())),
   }),
 });
