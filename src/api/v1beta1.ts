@@ -177,6 +177,12 @@ export const PostgresDBStatus = Type.Object(
     secretName: Type.Optional(Type.String({ description: 'Secret holding the credentials.' })),
     serviceName: Type.Optional(Type.String({ description: 'Service pointing at the instance.' })),
     observedGeneration: Type.Optional(Type.Integer({ description: 'Last generation reconciled.' })),
+    tagKeys: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'Keys of the spec.tags and configured extra tags Stow has put on the instance. A key that leaves both is removed from the instance; tags Stow never put there are left alone.',
+      }),
+    ),
     conditions: Type.Optional(
       Type.Array(Condition, {
         description:

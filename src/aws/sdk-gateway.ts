@@ -5,6 +5,7 @@ import {
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ListTagsForResourceCommand,
+  RemoveTagsFromResourceCommand,
   ModifyDBInstanceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -201,6 +202,14 @@ export class SdkRdsGateway implements RdsGateway {
   async addTags(arn: string, tags: Record<string, string>, signal?: AbortSignal): Promise<void> {
     await call(() =>
       this.client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: recordToTags(tags) }), {
+        abortSignal: signal,
+      }),
+    );
+  }
+
+  async removeTags(arn: string, keys: string[], signal?: AbortSignal): Promise<void> {
+    await call(() =>
+      this.client.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: keys }), {
         abortSignal: signal,
       }),
     );

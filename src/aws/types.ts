@@ -126,5 +126,6 @@ export interface RdsGateway {
   deleteInstance(identifier: string, input: DeleteInstanceInput, signal?: AbortSignal): Promise<RdsInstance>;
   describeSnapshot(identifier: string, signal?: AbortSignal): Promise<RdsSnapshot | undefined>;
   addTags(arn: string, tags: Record<string, string>, signal?: AbortSignal): Promise<void>;
+  removeTags(arn: string, keys: string[], signal?: AbortSignal): Promise<void>;
   listTags(arn: string, signal?: AbortSignal): Promise<Record<string, string>>;
 }

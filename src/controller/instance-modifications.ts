@@ -108,10 +108,29 @@ export function describeModifications(changes: InstanceModifications): string {
     .join(', ');
 }
 
-/** Tags the spec wants that the instance lacks or holds with another value (removal is not managed). */
+/** Tags the spec wants that the instance lacks or holds with another value. */
 export function missingTags(
   wanted: Record<string, string>,
   actual: Record<string, string>,
 ): Record<string, string> {
   return Object.fromEntries(Object.entries(wanted).filter(([key, value]) => actual[key] !== value));
+}
+
+/**
+ * Keys Stow put on the instance earlier (recorded in status.tagKeys) that neither spec.tags nor the
+ * configuration wants any more. Tags Stow never recorded (added by hand, by AWS or by other tools)
+ * are never returned, and neither are Stow's own ownership tags.
+ */
+export function staleTagKeys(
+  recorded: readonly string[] | undefined,
+  wanted: Record<string, string>,
+  actual: Record<string, string>,
+): string[] {
+  return (recorded ?? []).filter(
+    (key) =>
+      !Object.hasOwn(wanted, key) &&
+      Object.hasOwn(actual, key) &&
+      !key.startsWith('stow.dev/') &&
+      !key.toLowerCase().startsWith('aws:'),
+  );
 }

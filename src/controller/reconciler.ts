@@ -28,6 +28,7 @@ import {
   hasModifications,
   instanceModifications,
   missingTags,
+  staleTagKeys,
 } from './instance-modifications.js';
 import { isKubeError } from './kube/client.js';
 import type { Secret, Service } from './kube/types.js';
@@ -82,6 +83,8 @@ class LiveReconcile {
   private secret: Secret | undefined;
   private password: string | undefined;
   private service: Service | undefined;
+  /** The user and configured tag keys on the instance once ensureTags has run; recorded in status. */
+  private tagKeys: string[] | undefined;
   private readyBefore = false;
   private readyNow = false;
 
@@ -337,17 +340,26 @@ class LiveReconcile {
     );
   }
 
+  /** Adds the tags the instance lacks, removes the ones Stow put there that are no longer wanted. */
   async ensureTags(): Promise<void> {
     const instance = this.instance;
     if (!instance) return;
-    const missing = missingTags(
-      desiredTags(this.spec, this.context.config, ownershipTags(this.identity)),
-      instance.tags,
-    );
-    if (Object.keys(missing).length === 0) return;
-    this.beforeWrite();
-    await this.context.rds.addTags(instance.arn, missing, this.signal);
-    instance.tags = { ...instance.tags, ...missing };
+    const wanted = desiredTags(this.spec, this.context.config, ownershipTags(this.identity));
+    const missing = missingTags(wanted, instance.tags);
+    if (Object.keys(missing).length > 0) {
+      this.beforeWrite();
+      await this.context.rds.addTags(instance.arn, missing, this.signal);
+      instance.tags = { ...instance.tags, ...missing };
+    }
+    const stale = staleTagKeys(this.object.status?.tagKeys, wanted, instance.tags);
+    if (stale.length > 0) {
+      this.beforeWrite();
+      await this.context.rds.removeTags(instance.arn, stale, this.signal);
+      instance.tags = Object.fromEntries(
+        Object.entries(instance.tags).filter(([key]) => !stale.includes(key)),
+      );
+    }
+    this.tagKeys = Object.keys({ ...this.context.config.extraTags, ...(this.spec.tags ?? {}) }).sort();
   }
 
   /** Connection keys appear once RDS reports the endpoint; keys are compared before anything is written. */
@@ -420,6 +432,7 @@ class LiveReconcile {
       instanceObserved: this.instanceObserved,
       secretName: this.secret ? this.secret.metadata.name : undefined,
       serviceName: this.service ? this.service.metadata.name : undefined,
+      tagKeys: this.tagKeys,
       failure,
       now: this.context.now().toISOString(),
     });

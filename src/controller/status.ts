@@ -119,6 +119,8 @@ export interface StatusInput {
   /** Undefined: the reconcile succeeded. Permanent: retrying will not help until something changes. */
   failure?: { reason: string; message: string; permanent?: boolean } | undefined;
   deleting?: boolean;
+  /** Keys of the user and configured tags now on the instance; undefined keeps the previous record. */
+  tagKeys?: string[] | undefined;
   now: string;
 }
 
@@ -139,6 +141,8 @@ export function buildStatus(input: StatusInput): PostgresDBStatus {
   if (input.secretName) status.secretName = input.secretName;
   if (input.serviceName) status.serviceName = input.serviceName;
   if (input.generation !== undefined) status.observedGeneration = input.generation;
+  const tagKeys = input.tagKeys ?? previous?.tagKeys;
+  if (tagKeys?.length) status.tagKeys = tagKeys;
   const synced: ConditionInput = failure
     ? { type: 'Synced', status: 'False', reason: failure.reason, message: failure.message }
     : { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'The last reconcile succeeded' };

@@ -21,7 +21,6 @@ import {
   withWarnings,
 } from './admission-review.js';
 
-
 function isPostgresDB(value: unknown): value is PostgresDB {
   return (
     typeof value === 'object' && value !== null && 'metadata' in value && typeof value.metadata === 'object'

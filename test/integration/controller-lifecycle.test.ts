@@ -116,6 +116,28 @@ t.test('class change and storage growth: one ModifyDBInstance each', async (t) =
   t.equal(reasons.filter((r) => r === 'Modifying').length, 2, 'one Modifying event each');
 });
 
+t.test('tags: a key removed from spec.tags leaves the instance, others stay', async (t) => {
+  await h.apply([postgresDB('tagged', { tags: { team: 'payments', env: 'prod' } })]);
+  const ready = await waitReady('tagged');
+  t.same(ready.status?.tagKeys, ['env', 'team'], 'status records the applied keys');
+  const id = ready.status!.dbInstanceIdentifier!;
+  t.equal(instanceOf(id)?.tags.get('env'), 'prod');
+  instanceOf(id)!.tags.set('cost-center', '42'); // put there by someone else
+
+  await h.patch('tagged', { spec: { tags: { env: null } } });
+  await h.waitFor('env removed from the instance', async () => !instanceOf(id)?.tags.has('env'));
+  const after = await h.waitFor('status updated', async () => {
+    const o = await h.get('tagged');
+    return o?.status?.tagKeys?.length === 1 && o;
+  });
+  t.same(after.status?.tagKeys, ['team']);
+  const tags = instanceOf(id)!.tags;
+  t.equal(tags.get('team'), 'payments', 'team kept');
+  t.equal(tags.get('cost-center'), '42', 'a tag Stow never put there stays');
+  t.equal(tags.get('stow.dev/uid'), after.metadata.uid, 'ownership tags stay');
+  t.equal(h.emulator.calls().byAction.RemoveTagsFromResource, 1, 'one RemoveTagsFromResource');
+});
+
 t.test('pause stops reconciling; resuming catches up', async (t) => {
   await h.apply([postgresDB('paused')]);
   const ready = await waitReady('paused');

@@ -8,6 +8,7 @@ import {
   describeModifications,
   instanceModifications,
   missingTags,
+  staleTagKeys,
 } from '../../src/controller/instance-modifications.js';
 
 const config = {
@@ -162,6 +163,14 @@ t.test('descriptions never show a password', async (t) => {
 
 t.test('tags: the missing ones only', async (t) => {
   t.same(missingTags({ a: '1', b: '2' }, { a: '1', b: 'x', c: '3' }), { b: '2' });
+});
+
+t.test('tags: stale keys are recorded, unwanted and present, never ownership or AWS ones', async (t) => {
+  const actual = { a: '1', b: '2', c: '3', 'stow.dev/uid': 'u', 'aws:x': 'y' };
+  t.same(staleTagKeys(['a', 'b', 'gone'], { a: '1' }, actual), ['b'], 'b was ours and is unwanted');
+  t.same(staleTagKeys(undefined, {}, actual), [], 'nothing recorded: nothing removed');
+  t.same(staleTagKeys(['c'], {}, actual), ['c']);
+  t.same(staleTagKeys(['stow.dev/uid', 'aws:x', 'AWS:x'], {}, actual), [], 'reserved keys never');
 });
 
 t.test('create input: config defaults fill what the spec leaves empty', async (t) => {

@@ -120,6 +120,7 @@ const hubStatus = fc.record(
     secretName: text,
     serviceName: text,
     observedGeneration: fc.nat(),
+    tagKeys: fc.array(text, { maxLength: 3 }),
     conditions: fc.array(condition, { maxLength: 2 }),
   },
   { noNullPrototype: true, requiredKeys: [] },

@@ -104,6 +104,11 @@ class FakeRds implements RdsGateway {
     const instance = [...this.instances.values()].find((i) => i.arn === arn)!;
     Object.assign(instance.tags, tags);
   }
+  async removeTags(arn: string, keys: string[]) {
+    this.calls.push('removeTags');
+    const instance = [...this.instances.values()].find((i) => i.arn === arn)!;
+    for (const key of keys) delete instance.tags[key];
+  }
   async listTags(arn: string) {
     return [...this.instances.values()].find((i) => i.arn === arn)?.tags ?? {};
   }
@@ -307,6 +312,43 @@ t.test('create: finalizer, Secret with the password before the instance, then Re
   t.equal(rds.mutatingCalls().length, rdsBefore, 'steady state: no RDS write');
   t.equal(events.length, 2, 'no new event');
 });
+
+t.test(
+  'tags: a key removed from spec.tags leaves the instance; tags Stow never put there stay',
+  async (t) => {
+    const { rds, kube, add, live, identifier } = setup();
+    add('tagged', { tags: { team: 'payments', env: 'prod' } });
+    await live('tagged');
+    const id = identifier('tagged');
+    rds.becomeAvailable(id);
+    await live('tagged');
+    t.same(kube.objects.get('tagged')?.status?.tagKeys, ['env', 'team'], 'applied keys recorded');
+    rds.instances.get(id)!.tags['cost-center'] = '42'; // added outside Stow
+
+    const object = kube.objects.get('tagged')!;
+    object.spec.tags = { team: 'payments' };
+    object.metadata.generation = 2;
+    const callsBefore = rds.calls.length;
+    await live('tagged');
+    t.same(
+      rds.calls.slice(callsBefore).filter((c) => c.endsWith('Tags')),
+      ['removeTags'],
+      'one removal',
+    );
+    const tags = rds.instances.get(id)!.tags;
+    t.notOk('env' in tags, 'env removed');
+    t.equal(tags.team, 'payments', 'team kept');
+    t.equal(tags['cost-center'], '42', 'a tag Stow never put there stays');
+    t.equal(tags['stow.dev/uid'], 'uid-tagged', 'ownership tags stay');
+    t.same(kube.objects.get('tagged')?.status?.tagKeys, ['team']);
+
+    const rdsBefore = rds.mutatingCalls().length;
+    const writesBefore = kube.writes.length;
+    await live('tagged');
+    t.equal(rds.mutatingCalls().length, rdsBefore, 'then no RDS write');
+    t.equal(kube.writes.length, writesBefore, 'and no Kubernetes write');
+  },
+);
 
 t.test('a lost CreateDBInstance answer never leads to a second instance', async (t) => {
   const { rds, kube, add, live, identifier } = setup();
