@@ -1,6 +1,7 @@
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { InstanceModifications, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
+import { isReservedTagKey } from '../validation/settings.js';
 import { placementOf } from './desired-instance.js';
 import { engineVersionSatisfies, majorVersion } from './engine-version.js';
 
@@ -130,7 +131,7 @@ export function staleTagKeys(
     (key) =>
       !Object.hasOwn(wanted, key) &&
       Object.hasOwn(actual, key) &&
-      !key.startsWith('stow.dev/') &&
-      !key.toLowerCase().startsWith('aws:'),
+      // status can be edited by hand: a reserved key recorded there is still never removed
+      !isReservedTagKey(key),
   );
 }

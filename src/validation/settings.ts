@@ -62,7 +62,8 @@ export function validateKmsKey(value: string | undefined): FieldError[] {
   ];
 }
 
-function isReservedTagKey(key: string): boolean {
+/** Keys AWS or Stow itself manage: never accepted in spec.tags, never removed by Stow. */
+export function isReservedTagKey(key: string): boolean {
   const lower = key.toLowerCase();
   return RESERVED_TAG_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
