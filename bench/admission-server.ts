@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/util/logger.js';
 import { createRegistry } from '../src/util/metrics.js';
 import { buildWebhookServer } from '../src/webhooks/server.js';
+import { allowReview } from './lib/allow-review.js';
 
 const [mode = 'stow', certsDir = ''] = process.argv.slice(2);
 const tls = {
@@ -20,14 +21,7 @@ const app =
     ? (Fastify({ https: { ...tls, minVersion: 'TLSv1.2' } }) as unknown as FastifyInstance)
     : buildWebhookServer({ config: loadConfig(), logger: silentLogger(), registry: createRegistry(), tls });
 if (mode === 'bare') {
-  const allow = async (req: { body: unknown }) => {
-    const review = req.body as { apiVersion: string; request: { uid: string } };
-    return {
-      apiVersion: review.apiVersion,
-      kind: 'AdmissionReview',
-      response: { uid: review.request.uid, allowed: true },
-    };
-  };
+  const allow = async (req: { body: unknown }) => allowReview(req.body);
   app.post('/validate', allow);
   app.post('/mutate', allow);
 }

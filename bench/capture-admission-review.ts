@@ -12,6 +12,7 @@ import Fastify from 'fastify';
 import { startLocalEnvironment } from '../src/local/environment.js';
 import { buildWebhookConfigurations } from '../src/webhooks/registration.js';
 import { benchmarkObject } from './admission-object.js';
+import { allowReview } from './lib/allow-review.js';
 
 const output = fileURLToPath(new URL('../../bench/fixtures/admission-review-create.json', import.meta.url));
 
@@ -26,15 +27,10 @@ try {
   });
   const allow = async (req: { body: unknown }) => {
     captured.push(req.body);
-    const review = req.body as { apiVersion: string; request: { uid: string } };
-    return {
-      apiVersion: review.apiVersion,
-      kind: 'AdmissionReview',
-      response: { uid: review.request.uid, allowed: true },
-    };
+    return allowReview(req.body);
   };
   server.post('/mutate', allow);
-  server.post('/validate', async (req) => allow({ body: req.body }));
+  server.post('/validate', allow);
   await server.listen({ host: '127.0.0.1', port: 0 });
   const url = `https://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   try {
