@@ -37,10 +37,7 @@ function versionEntry(name: 'v1alpha1' | 'v1beta1', storage: boolean) {
       served: true,
       storage,
       deprecated: true,
-      // The only deprecation warning: the API server adds it to every v1alpha1 request (reads too),
-      // so the admission webhooks do not repeat it.
-      deprecationWarning:
-        'stow.dev/v1alpha1 PostgresDB is deprecated: write stow.dev/v1beta1 (objects are stored as v1beta1; see docs/upgrading.md in the Stow repository)',
+      deprecationWarning: 'stow.dev/v1alpha1 PostgresDB is deprecated; use stow.dev/v1beta1',
       schema: { openAPIV3Schema: rootSchema(v1alpha1.PostgresDB) },
       subresources: { status: {} },
       additionalPrinterColumns: [

@@ -21,10 +21,17 @@ import {
   withWarnings,
 } from './admission-review.js';
 
+const DEPRECATION_WARNING =
+  'stow.dev/v1alpha1 is deprecated: write stow.dev/v1beta1 (see docs/upgrading.md); your object is stored as v1beta1';
+
 function isPostgresDB(value: unknown): value is PostgresDB {
   return (
     typeof value === 'object' && value !== null && 'metadata' in value && typeof value.metadata === 'object'
   );
+}
+
+function requestedAsAlpha(request: AdmissionRequest): boolean {
+  return request.requestKind?.version === 'v1alpha1';
 }
 
 /** Field paths in the version the user wrote (admission itself runs on the hub). */
@@ -82,7 +89,8 @@ export function validate(request: AdmissionRequest, config: OperatorConfig): Adm
     request.operation === 'UPDATE' && oldObject
       ? validateUpdate(object, oldObject, config)
       : validateCreate(object, config);
+  const warnings = requestedAsAlpha(request) ? [DEPRECATION_WARNING, ...result.warnings] : result.warnings;
   if (result.errors.length)
-    return withWarnings(denied(request.uid, denialMessage(request, object, result.errors)), result.warnings);
-  return withWarnings(allowed(request.uid), result.warnings);
+    return withWarnings(denied(request.uid, denialMessage(request, object, result.errors)), warnings);
+  return withWarnings(allowed(request.uid), warnings);
 }
