@@ -2,7 +2,6 @@ import type { PostgresDBSpec } from '../api/v1beta1.js';
 import { isAsciiTagText, isEngineVersion } from './char-classes.js';
 import { type FieldError, fieldError } from './field-error.js';
 
-const ENGINE_VERSION = /^(\d+)(\.\d+)?$/;
 const SECURITY_GROUP = /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const KMS_KEY =
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
@@ -17,11 +16,9 @@ const MAX_RETENTION_DAYS = 35;
 export function parseEngineVersion(
   version: string | undefined,
 ): { major: number; minor?: number } | undefined {
-  const match = version === undefined ? null : ENGINE_VERSION.exec(version);
-  if (!match) return undefined;
-  return match[2] === undefined
-    ? { major: Number(match[1]) }
-    : { major: Number(match[1]), minor: Number(match[2].slice(1)) };
+  if (version === undefined || !isEngineVersion(version)) return undefined;
+  const [major, minor] = version.split('.');
+  return minor === undefined ? { major: Number(major) } : { major: Number(major), minor: Number(minor) };
 }
 
 export function validateEngineVersion(value: string | undefined): FieldError[] {
