@@ -16,6 +16,21 @@ export function deriveDatabaseName(resourceName: string): string {
   return name;
 }
 
+const isObjectOrAbsent = (value: unknown) =>
+  value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value));
+
+/**
+ * Whether applyDefaults can fill this spec as it stands: an object, whose nested objects that defaulting
+ * fills (storage, backup, encryption) are objects or absent. Any other mistake in the spec leaves
+ * defaulting well-defined, and is the validating webhook's to report; this check is all the mutating
+ * webhook needs, where a full schema check cost a fifth of its work.
+ */
+export function canApplyDefaults(spec: unknown): boolean {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return false;
+  const { storage, backup, encryption } = spec as Record<string, unknown>;
+  return isObjectOrAbsent(storage) && isObjectOrAbsent(backup) && isObjectOrAbsent(encryption);
+}
+
 /**
  * Fills empty fields only; never removes or rewrites a set field, and applying it twice is the same
  * as applying it once. Names derived from metadata.name are left empty when the name is not yet known

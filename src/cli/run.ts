@@ -74,7 +74,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
       logger,
       registry,
       tls: certWatcher.initial,
-      plugins: [async (app) => app.register(conversionPlugin, { registry })],
+      plugins: [async (app) => app.register(conversionPlugin, { registry, logger })],
     });
     webhookServer = server;
     await server.listen({ host, port: port(flags['webhook-port'], 9443, 'webhook-port') });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { SERVED_VERSIONS } from '../api/constants.js';
 import { assertEveryServedVersionConverts } from './converters.js';
@@ -15,12 +15,15 @@ export interface ConversionPluginOptions {
   bodyLimit?: number;
   /** Versions the CRD serves; registration fails if one has no converter. Default: SERVED_VERSIONS. */
   servedVersions?: readonly string[];
+  /** Where malformed reviews and failed conversions are logged. Default: the Fastify instance's logger. */
+  logger?: FastifyBaseLogger;
 }
 
 /** `POST /convert`: the CRD's conversion webhook (ConversionReview apiextensions.k8s.io/v1). */
 export async function conversionPlugin(app: FastifyInstance, opts: ConversionPluginOptions): Promise<void> {
   assertEveryServedVersionConverts(opts.servedVersions ?? SERVED_VERSIONS);
   const metrics = conversionMetrics(opts.registry ?? new Registry());
+  const log = opts.logger ?? app.log;
 
   app.post(
     '/convert',
@@ -29,12 +32,12 @@ export async function conversionPlugin(app: FastifyInstance, opts: ConversionPlu
       const stopTimer = metrics.reviewDuration.startTimer();
       const outcome = convertReview(request.body);
       if (outcome.statusCode === 400) {
-        request.log.warn({ reason: outcome.body.message }, 'malformed ConversionReview');
+        log.warn({ reason: outcome.body.message }, 'malformed ConversionReview');
       } else {
         for (const { from, to, result, count } of outcome.counts)
           metrics.conversions.inc({ from, to, result }, count);
         const { result } = outcome.body.response;
-        if (result.status === 'Failure') request.log.warn({ reason: result.message }, 'conversion failed');
+        if (result.status === 'Failure') log.warn({ reason: result.message }, 'conversion failed');
       }
       stopTimer({ result: String(outcome.statusCode) });
       return reply.code(outcome.statusCode).send(outcome.body);

@@ -14,8 +14,16 @@ export function counter<L extends string>(
   name: string,
   help: string,
   labelNames: readonly L[],
+  /** Runs before every scrape: brings the metric up to date (see prom-client's `collect`). */
+  collect?: () => void,
 ) {
-  return new Counter<L>({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry] });
+  return new Counter<L>({
+    name: METRIC_PREFIX + name,
+    help,
+    labelNames,
+    registers: [registry],
+    ...(collect ? { collect } : {}),
+  });
 }
 
 export function histogram<L extends string>(
@@ -24,6 +32,8 @@ export function histogram<L extends string>(
   help: string,
   labelNames: readonly L[],
   buckets?: number[],
+  /** Runs before every scrape: brings the metric up to date (see prom-client's `collect`). */
+  collect?: () => void,
 ) {
   return new Histogram<L>({
     name: METRIC_PREFIX + name,
@@ -31,6 +41,7 @@ export function histogram<L extends string>(
     labelNames,
     registers: [registry],
     ...(buckets ? { buckets } : {}),
+    ...(collect ? { collect } : {}),
   });
 }
 

@@ -1,16 +1,10 @@
 import jsonPatch from 'fast-json-patch';
 import { KIND } from '../api/constants.js';
-import { applyDefaults } from '../api/defaults.js';
+import { applyDefaults, canApplyDefaults } from '../api/defaults.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { converters } from '../conversion/converters.js';
-import {
-  type FieldError,
-  formatFieldError,
-  validateCreate,
-  validateShape,
-  validateUpdate,
-} from '../validation/index.js';
+import { type FieldError, formatFieldError, validateCreate, validateUpdate } from '../validation/index.js';
 import {
   type AdmissionRequest,
   type AdmissionResponse,
@@ -71,9 +65,9 @@ export function mutate(request: AdmissionRequest, config: OperatorConfig): Admis
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allowed(request.uid);
   const { object, problem } = objectsOf(request);
   if (!object) return errored(request.uid, 400, problem ?? 'bad request');
-  // A malformed spec is left for /validate to deny with every reason; and an object on its way out
-  // is not rewritten, so deletion can always finish.
-  if (validateShape(object.spec).length || object.metadata.deletionTimestamp) return allowed(request.uid);
+  // A spec defaulting cannot fill is left for /validate to deny with every reason; and an object on
+  // its way out is not rewritten, so deletion can always finish.
+  if (!canApplyDefaults(object.spec) || object.metadata.deletionTimestamp) return allowed(request.uid);
   const defaulted = applyDefaults(object, config);
   // Defaulting touches spec only, so only spec is diffed (metadata.managedFields can be large).
   const operations = jsonPatch.compare(object.spec, defaulted.spec);

@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import t from 'tap';
-import { applyDefaults, deriveDatabaseName } from '../../src/api/defaults.js';
+import { applyDefaults, canApplyDefaults, deriveDatabaseName } from '../../src/api/defaults.js';
 import type { PostgresDB } from '../../src/api/v1beta1.js';
 import type { OperatorConfig } from '../../src/config/schema.js';
 import { validateDatabaseName } from '../../src/validation/names.js';
@@ -311,6 +311,64 @@ t.test('applyDefaults properties over arbitrary PostgresDB objects', async (t) =
     'unknown fields and every set value survive (spec, storage, backup, encryption, metadata, root)',
   );
   t.ok(seen.fills >= 1000, 'every defaultable field is filled');
+});
+
+t.test('canApplyDefaults: only the objects defaulting fills must be objects', async (t) => {
+  for (const spec of [
+    undefined,
+    null,
+    'spec',
+    5,
+    [],
+    { storage: 'ten' },
+    { storage: null },
+    { backup: [] },
+    { encryption: 5 },
+  ]) {
+    t.notOk(canApplyDefaults(spec), JSON.stringify(spec));
+  }
+  for (const spec of [
+    {},
+    { storage: {} },
+    { instanceClass: 5, storage: { sizeGiB: 'big' } },
+    { tags: 'x', multiAZ: 'yes' },
+  ]) {
+    t.ok(canApplyDefaults(spec), JSON.stringify(spec));
+  }
+  // Whatever else is wrong in such a spec, defaulting fills only what is absent (or null) and keeps the rest.
+  const anything = fc.oneof(
+    fc.string(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.integer()),
+  );
+  const member = fc.oneof(anything, fc.dictionary(fc.string(), anything));
+  fc.assert(
+    fc.property(
+      fc.dictionary(
+        fc.constantFrom('instanceClass', 'storage', 'backup', 'encryption', 'multiAZ', 'tags', 'secretName'),
+        member,
+      ),
+      (spec) => {
+        fc.pre(canApplyDefaults(spec));
+        const defaulted = applyDefaults(raw(spec, { name: 'orders-db' }), CONFIG).spec as Record<
+          string,
+          unknown
+        >;
+        const kept = (value: unknown, now: unknown) => value === null || isDeepStrictEqual(now, value);
+        return Object.entries(spec).every(([key, value]) =>
+          value !== null && typeof value === 'object' && !Array.isArray(value)
+            ? Object.entries(value).every(([inner, v]) =>
+                kept(v, (defaulted[key] as Record<string, unknown>)[inner]),
+              )
+            : kept(value, defaulted[key]),
+        );
+      },
+    ),
+    { numRuns: 1000 },
+  );
+  t.pass('a defaultable spec keeps every value it had but null (property)');
 });
 
 t.test('deriveDatabaseName', async (t) => {

@@ -91,6 +91,26 @@ t.test('admission over inject()', async (t) => {
     t.same(second.response, { uid: 'b5c6a1e2-0000-4000-8000-000000000001', allowed: true });
   });
 
+  t.test('mutate: a spec defaulting cannot fill is left for /validate to deny', async (t) => {
+    const unfillable = await post(
+      '/mutate',
+      reviewOf({ ...minimal, spec: { instanceClass: 'db.t3.small', storage: 'ten' } }),
+    );
+    t.same(unfillable.json().response, { uid: 'b5c6a1e2-0000-4000-8000-000000000001', allowed: true });
+    const wrongType = (
+      await post('/mutate', reviewOf({ ...minimal, spec: { instanceClass: 5, storage: { sizeGiB: 20 } } }))
+    ).json();
+    const patch = JSON.parse(Buffer.from(wrongType.response.patch, 'base64').toString()) as Operation[];
+    t.ok(
+      patch.length > 0 && patch.every((op) => op.op === 'add' && op.path !== '/spec/instanceClass'),
+      'fills defaults, keeps the mistake for /validate',
+    );
+    const denied = (
+      await post('/validate', reviewOf({ ...minimal, spec: { instanceClass: 5, storage: { sizeGiB: 20 } } }))
+    ).json();
+    t.match(denied.response.status.message, /spec\.instanceClass/);
+  });
+
   t.test('validate: all violations in one denial, inside a review', async (t) => {
     const bad = { ...minimal, spec: { instanceClass: 'big', storage: { type: 'io1', sizeGiB: 50 } } };
     const res = await post('/validate', reviewOf(bad));
@@ -143,6 +163,8 @@ t.test('admission over inject()', async (t) => {
         /uid/,
       ],
       ['wrong content type', 'x', { 'content-type': 'text/plain' }, /application\/json/],
+      ['a __proto__ key', '{"apiVersion":"admission.k8s.io/v1","__proto__":{"allowed":true}}', {}, /JSON/i],
+      ['an escaped __proto__ key', '{"request":{"\\u005f_proto__":{}}}', {}, /JSON/i],
     ];
     for (const [title, payload, headers, message] of cases) {
       const res = await post('/validate', payload, headers);
@@ -257,4 +279,10 @@ t.test('metrics server: /healthz, /readyz, /metrics with request counts and late
   const text = (await metrics.inject('/metrics')).body;
   t.match(text, /stow_webhook_requests_total\{route="\/validate",code="200"\} 1/);
   t.match(text, /stow_webhook_request_duration_seconds_count\{route="\/validate"\} 1/);
+  // Responses reach prom-client in batches; a scrape sees every one, whole batches and the rest.
+  for (let i = 0; i < 1300; i++) await webhook.inject('/healthz');
+  const later = (await metrics.inject('/metrics')).body;
+  t.match(later, /stow_webhook_requests_total\{route="\/healthz",code="200"\} 1300/);
+  t.match(later, /stow_webhook_request_duration_seconds_count\{route="\/healthz"\} 1300/);
+  t.match(later, /stow_webhook_requests_total\{route="\/validate",code="200"\} 1\n/);
 });
