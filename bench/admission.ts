@@ -14,7 +14,7 @@ import { type LoadResult, runLoad } from './lib/load.js';
 
 const TARGET_RATIO = 0.8;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // BENCH_PIN=1 puts the server on CPU 0 and the load generator on CPU 1 (taskset), so the server is
 // measured alone; off by default, where the two share the machine as a webhook shares its node.
 const PIN =

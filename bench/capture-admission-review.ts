@@ -2,7 +2,7 @@
 // benchmark's PostgresDB, and writes it to bench/fixtures/admission-review-create.json. The review
 // carries what the API server adds: userInfo, options, managedFields and kubectl's last-applied
 // annotation. Run it again after changing the benchmark object:
-//   npm run build && node dist/bench/capture-admission-review.js
+//   npm run build && node dist/bench/capture-admission-review.js && npx biome format --write bench/fixtures
 import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OperatorConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import { mutate, validate } from './admission-handlers.js';
+import type { RequestMetrics } from './request-metrics.js';
 import {
   type AdmissionRequest,
   type AdmissionResponse,
@@ -15,41 +16,54 @@ import {
 export interface AdmissionPluginOptions {
   config: OperatorConfig;
   logger: Logger;
+  /** Every response of these routes is recorded here, answers and errors alike. */
+  metrics: RequestMetrics;
+  /** The server's error handler, for malformed or oversized reviews. */
+  handleError: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
 }
 
 type Handler = (request: AdmissionRequest, config: OperatorConfig) => AdmissionResponse;
 
+/** The handler's response; a thrown error becomes an errored review, and a denial a debug line. */
+function answer(url: string, handler: Handler, request: AdmissionRequest, opts: AdmissionPluginOptions) {
+  try {
+    const response = handler(request, opts.config);
+    if (!response.allowed) {
+      opts.logger.debug(
+        {
+          uid: request.uid,
+          op: request.operation,
+          name: request.name,
+          ns: request.namespace,
+          message: response.status?.message,
+        },
+        `${url} denied`,
+      );
+    }
+    return response;
+  } catch (error) {
+    opts.logger.error({ err: error, uid: request.uid }, `${url} failed`);
+    return errored(request.uid, 500, `internal error in ${url}: ${(error as Error).message}`);
+  }
+}
+
 /** /mutate and /validate: every well-formed AdmissionReview is answered with a review. */
 export async function admissionPlugin(app: FastifyInstance, opts: AdmissionPluginOptions): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  // The routes record their own metrics, after the reply is written (see buildWebhookServer).
+  typed.setErrorHandler((error, request, reply) => {
+    opts.handleError(error as FastifyError, request, reply);
+    opts.metrics.record(request, reply);
+  });
+  // A handler that sends rather than an async one: the review is computed synchronously, and a
+  // promise per request would only add a microtask and its bookkeeping to the hot path.
   const route = (url: string, handler: Handler) =>
     typed.post(
       url,
       { schema: { body: AdmissionReviewBody, response: { 200: AdmissionReviewReply } } },
-      async (req) => {
-        const { apiVersion, request } = req.body;
-        try {
-          const response = handler(request, opts.config);
-          if (!response.allowed) {
-            opts.logger.debug(
-              {
-                uid: request.uid,
-                op: request.operation,
-                name: request.name,
-                ns: request.namespace,
-                message: response.status?.message,
-              },
-              `${url} denied`,
-            );
-          }
-          return review(apiVersion, response);
-        } catch (error) {
-          opts.logger.error({ err: error, uid: request.uid }, `${url} failed`);
-          return review(
-            apiVersion,
-            errored(request.uid, 500, `internal error in ${url}: ${(error as Error).message}`),
-          );
-        }
+      (req, reply) => {
+        reply.send(review(req.body.apiVersion, answer(url, handler, req.body.request, opts)));
+        opts.metrics.record(req, reply);
       },
     );
   route('/mutate', mutate);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { counter, histogram } from '../util/metrics.js';
 
@@ -10,36 +10,53 @@ interface Children {
   latency: { observe(value: number): void };
 }
 
+/** Records finished responses: request count by route and code, and latency by route. */
+export interface RequestMetrics {
+  /** Call once per request, after the reply is sent. */
+  record(request: FastifyRequest, reply: FastifyReply): void;
+  /** The same, as a Fastify onResponse hook. */
+  onResponse(request: FastifyRequest, reply: FastifyReply, done: () => void): void;
+}
+
 /**
- * Counts requests and measures their latency by route and status code (a hook on the root instance).
+ * `<server>_requests_total{route,code}` and `<server>_request_duration_seconds{route}`.
  *
  * Responses are handed to prom-client in batches rather than one by one: a prom-client update on every
  * admission request cost about 5 µs of server CPU in place (a third of the admission work itself, ADR
  * 0013), while appending to a buffer costs next to nothing. Each metric's `collect` flushes the buffer,
- * so a scrape always sees every response finished before it.
+ * so a scrape always sees every response recorded before it.
  */
-export function registerRequestMetrics(app: FastifyInstance, registry: Registry, server: string): void {
+export function requestMetrics(registry: Registry, server: string): RequestMetrics {
   const routes: string[] = new Array(BATCH_SIZE);
   const codes = new Uint16Array(BATCH_SIZE);
   const seconds = new Float64Array(BATCH_SIZE);
   let pending = 0;
   const children = new Map<string, Children>();
 
+  const childrenOf = (route: string, code: number): Children => {
+    const key = `${route} ${code}`;
+    let found = children.get(key);
+    if (!found) {
+      found = { count: requests.labels({ route, code: String(code) }), latency: latency.labels({ route }) };
+      children.set(key, found);
+    }
+    return found;
+  };
   const flush = () => {
+    let child: Children | undefined;
+    let childRoute: string | undefined;
+    let childCode = -1;
     for (let i = 0; i < pending; i++) {
       const route = routes[i] as string;
       const code = codes[i] as number;
-      const key = `${route} ${code}`;
-      let child = children.get(key);
-      if (!child) {
-        child = {
-          count: requests.labels({ route, code: String(code) }),
-          latency: latency.labels({ route }),
-        };
-        children.set(key, child);
+      // Batches are mostly one route and code over and over: look the children up only on a change.
+      if (route !== childRoute || code !== childCode) {
+        child = childrenOf(route, code);
+        childRoute = route;
+        childCode = code;
       }
-      child.count.inc();
-      child.latency.observe(seconds[i] as number);
+      child?.count.inc();
+      child?.latency.observe(seconds[i] as number);
     }
     pending = 0;
   };
@@ -60,11 +77,17 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry,
     flush,
   );
 
-  app.addHook('onResponse', (request, reply, done) => {
+  const record = (request: FastifyRequest, reply: FastifyReply) => {
     routes[pending] = request.routeOptions.url ?? 'unmatched';
     codes[pending] = reply.statusCode;
     seconds[pending] = reply.elapsedTime / 1000;
     if (++pending === BATCH_SIZE) flush();
-    done();
-  });
+  };
+  return {
+    record,
+    onResponse(request, reply, done) {
+      record(request, reply);
+      done();
+    },
+  };
 }

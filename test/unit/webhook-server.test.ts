@@ -279,10 +279,30 @@ t.test('metrics server: /healthz, /readyz, /metrics with request counts and late
   const text = (await metrics.inject('/metrics')).body;
   t.match(text, /stow_webhook_requests_total\{route="\/validate",code="200"\} 1/);
   t.match(text, /stow_webhook_request_duration_seconds_count\{route="\/validate"\} 1/);
-  // Responses reach prom-client in batches; a scrape sees every one, whole batches and the rest.
-  for (let i = 0; i < 1300; i++) await webhook.inject('/healthz');
+  // Every response is counted once, whatever answers it; responses reach prom-client in batches, and a
+  // scrape sees every one, whole batches and the rest.
+  for (let i = 0; i < 1300; i++)
+    await webhook.inject({ method: 'POST', url: '/validate', payload: reviewOf(minimal) });
+  await webhook.inject({
+    method: 'POST',
+    url: '/mutate',
+    payload: '{"apiVersion":',
+    headers: { 'content-type': 'application/json' },
+  });
+  await webhook.inject({
+    method: 'POST',
+    url: '/mutate',
+    payload: 'x',
+    headers: { 'content-type': 'text/plain' },
+  });
+  await webhook.inject('/healthz');
+  await webhook.inject('/nowhere');
   const later = (await metrics.inject('/metrics')).body;
-  t.match(later, /stow_webhook_requests_total\{route="\/healthz",code="200"\} 1300/);
-  t.match(later, /stow_webhook_request_duration_seconds_count\{route="\/healthz"\} 1300/);
-  t.match(later, /stow_webhook_requests_total\{route="\/validate",code="200"\} 1\n/);
+  t.match(later, /stow_webhook_requests_total\{route="\/validate",code="200"\} 1301\n/);
+  t.match(later, /stow_webhook_request_duration_seconds_count\{route="\/validate"\} 1301\n/);
+  t.match(later, /stow_webhook_requests_total\{route="\/mutate",code="400"\} 1\n/);
+  t.match(later, /stow_webhook_requests_total\{route="\/mutate",code="415"\} 1\n/);
+  t.match(later, /stow_webhook_requests_total\{route="\/healthz",code="200"\} 1\n/);
+  t.match(later, /stow_webhook_requests_total\{route="unmatched",code="404"\} 1\n/);
+  t.match(later, /stow_webhook_request_duration_seconds_count\{route="\/mutate"\} 2\n/);
 });
