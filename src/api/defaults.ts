@@ -1,4 +1,5 @@
 import type { OperatorConfig } from '../config/schema.js';
+import { isJsonObject } from '../util/json-object.js';
 import { isLowerSqlIdentifier } from '../validation/char-classes.js';
 import { POSTGRES_RESERVED_WORDS, RESERVED_DATABASE_NAMES } from '../validation/reserved-words.js';
 import type { PostgresDB } from './v1beta1.js';
@@ -16,8 +17,7 @@ export function deriveDatabaseName(resourceName: string): string {
   return name;
 }
 
-const isObjectOrAbsent = (value: unknown) =>
-  value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value));
+const isObjectOrAbsent = (value: unknown) => value === undefined || isJsonObject(value);
 
 /**
  * Whether applyDefaults can fill this spec as it stands: an object, whose nested objects that defaulting
@@ -26,8 +26,8 @@ const isObjectOrAbsent = (value: unknown) =>
  * webhook needs, where a full schema check cost a fifth of its work.
  */
 export function canApplyDefaults(spec: unknown): boolean {
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return false;
-  const { storage, backup, encryption } = spec as Record<string, unknown>;
+  if (!isJsonObject(spec)) return false;
+  const { storage, backup, encryption } = spec;
   return isObjectOrAbsent(storage) && isObjectOrAbsent(backup) && isObjectOrAbsent(encryption);
 }
 

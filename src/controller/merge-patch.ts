@@ -1,17 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
+import { isJsonObject } from '../util/json-object.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * An RFC 7386 JSON merge patch turning `before` into `after`: changed keys with their new value,
  * removed keys as null, arrays replaced whole. Undefined when nothing differs.
  */
 export function createMergePatch(before: unknown, after: unknown): Json | undefined {
-  if (!isObject(before) || !isObject(after)) {
+  if (!isJsonObject(before) || !isJsonObject(after)) {
     return isDeepStrictEqual(before, after) ? undefined : (structuredClone(after ?? null) as Json);
   }
   // Keys are data (a Secret key or an annotation may be "__proto__"): own properties only, and a

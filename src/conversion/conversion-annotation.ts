@@ -1,8 +1,8 @@
 import { ANNOTATION_CONVERSION_DATA } from '../api/constants.js';
 import type { ObjectMeta } from '../api/meta.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { ConversionError } from './conversion-error.js';
-import { isJsonObject, type JsonObject } from './json-object.js';
+import { isJsonObject, type JsonObject } from '../util/json-object.js';
 
 export const ANNOTATION_FIELD = `metadata.annotations[${ANNOTATION_CONVERSION_DATA}]`;
 

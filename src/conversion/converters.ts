@@ -2,7 +2,7 @@ import { GROUP, HUB_VERSION } from '../api/constants.js';
 import type * as v1alpha1Api from '../api/v1alpha1.js';
 import type * as v1beta1Api from '../api/v1beta1.js';
 import { ConversionError } from './conversion-error.js';
-import { isJsonObject, type JsonObject } from './json-object.js';
+import { isJsonObject, type JsonObject } from '../util/json-object.js';
 import * as v1alpha1 from './v1alpha1.js';
 
 /** Hub and spoke: every version converts to and from the hub (v1beta1), never directly to another spoke. */

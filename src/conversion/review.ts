@@ -1,6 +1,6 @@
 import { ConversionError } from './conversion-error.js';
 import { converterFor, convertObject, knownVersion } from './converters.js';
-import { isJsonObject, type JsonObject } from './json-object.js';
+import { isJsonObject, type JsonObject } from '../util/json-object.js';
 
 export const CONVERSION_REVIEW_API_VERSION = 'apiextensions.k8s.io/v1';
 export const CONVERSION_REVIEW_KIND = 'ConversionReview';

@@ -8,7 +8,7 @@ import {
   readConversionAnnotation,
   withConversionAnnotation,
 } from './conversion-annotation.js';
-import { type JsonObject, unlessEmpty, withoutUndefined } from './json-object.js';
+import { type JsonObject, unlessEmpty, withoutUndefined } from '../util/json-object.js';
 import { parseStorageGiB, renderStorage } from './storage-size.js';
 
 const SPOKE_VERSION = 'v1alpha1';

@@ -4,6 +4,7 @@ import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
 import { applyDefaults } from '../api/defaults.js';
 import { type PostgresDB, PostgresDBSpec } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { type FieldError, fieldError } from './field-error.js';
 import {
   validateDatabaseName,
@@ -129,15 +130,7 @@ function checkRules(object: PostgresDB, config: OperatorConfig): ValidationResul
   };
 }
 
-/** JSON with sorted keys: the API server and a webhook patch can order the keys of the same object differently. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, member: unknown) =>
-    member !== null && typeof member === 'object' && !Array.isArray(member)
-      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : member,
-  );
-}
-
+/** Compared as canonical JSON: the API server and a webhook patch can order the keys of the same object differently. */
 function sameSpec(a: PostgresDB, b: PostgresDB): boolean {
   return canonicalJson(a.spec) === canonicalJson(b.spec);
 }

@@ -5,7 +5,7 @@ import { ANNOTATION_CONVERSION_DATA } from '../../src/api/constants.js';
 import type * as v1alpha1 from '../../src/api/v1alpha1.js';
 import type * as v1beta1 from '../../src/api/v1beta1.js';
 import { convertObject } from '../../src/conversion/converters.js';
-import type { JsonObject } from '../../src/conversion/json-object.js';
+import type { JsonObject } from '../../src/util/json-object.js';
 import { fromHub, toHub } from '../../src/conversion/v1alpha1.js';
 
 const RUNS = 10_000;

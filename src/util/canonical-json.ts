@@ -1,6 +1,7 @@
 /**
  * JSON with object keys sorted at every level, so the same data always gives the same text whatever
- * order its keys were built in: a conversion annotation must come back byte-identical after a round trip.
+ * order its keys were built in: a conversion annotation must come back byte-identical after a round
+ * trip, and two specs are compared regardless of who ordered their keys.
  */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
