@@ -2,10 +2,9 @@
 // keep-alive, against a bare Fastify TLS handler that always allows, measured in the same run.
 // Target: Stow reaches at least 0.8 of the bare handler's throughput.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDevCerts } from '../src/devenv/certs.js';
@@ -96,14 +95,9 @@ async function measure(
 const fmt = (r: Measurement, cpu: number) =>
   `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2).padStart(6)} ms  p99 ${r.p99ms.toFixed(2).padStart(6)} ms  server CPU ${cpu.toFixed(1).padStart(5)} µs/req  (${r.requests} requests, ${r.errors} errors)`;
 
-function median(results: Measurement[]): Measurement {
-  const sorted = [...results].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor(sorted.length / 2)] as Measurement;
-}
-
-function medianOf(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+function medianBy<T>(items: T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor(sorted.length / 2)] as T;
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'stow-bench-'));
@@ -123,10 +117,10 @@ try {
         runs.bare.push(await measure('bare', path, review, dir, ca));
         runs.stow.push(await measure('stow', path, review, dir, ca));
       }
-      const bare = median(runs.bare);
-      const stow = median(runs.stow);
-      const bareCpu = medianOf(runs.bare.map((run) => run.cpuMicrosPerRequest));
-      const stowCpu = medianOf(runs.stow.map((run) => run.cpuMicrosPerRequest));
+      const bare = medianBy(runs.bare, (run) => run.rps);
+      const stow = medianBy(runs.stow, (run) => run.rps);
+      const bareCpu = medianBy(runs.bare, (run) => run.cpuMicrosPerRequest).cpuMicrosPerRequest;
+      const stowCpu = medianBy(runs.stow, (run) => run.cpuMicrosPerRequest).cpuMicrosPerRequest;
       const ratio = stow.rps / bare.rps;
       worst = Math.min(worst, ratio);
       console.log(`${path.padEnd(10)} bare  ${fmt(bare, bareCpu)}`);
