@@ -48,7 +48,8 @@ export function buildWebhookServer(opts: WebhookServerOptions): FastifyInstance 
     return503OnClosing: true,
     ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: TLS_MIN_VERSION } } : {}),
   }) as unknown as FastifyInstance;
-  // Reviews are JSON only; without this, a text/plain body would reach validation as a string.
+  // Reviews are JSON only (without this, a text/plain body would reach validation as a string), and
+  // JSON is parsed by parseJsonBody: Fastify's default answers, without its scans where none are needed.
   app.removeContentTypeParser(['text/plain', 'application/json']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {
