@@ -9,11 +9,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDevCerts } from '../src/devenv/certs.js';
 import { minimalReview } from './admission-object.js';
-import { type LoadResult, runLoad } from './lib/load.js';
+import { combineLoads, connectionPool, type LoadResult, runLoad } from './lib/load.js';
 
 const TARGET_RATIO = 0.8;
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Per round: each server is measured for SLICES slices of SLICE_MS, alternating with the other. */
+const SLICES = Number(process.env.BENCH_SLICES ?? 4);
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 750);
+const WARM_UP_MS = 1000;
 // BENCH_PIN=1 puts the server on CPU 0 and the load generator on CPU 1 (taskset), so the server is
 // measured alone; off by default, where the two share the machine as a webhook shares its node.
 const PIN =
@@ -37,12 +40,14 @@ const REVIEWS: Array<[string, unknown]> = [
   ['minimal review', minimalReview],
 ];
 
+type Mode = 'bare' | 'stow';
+
 interface Measurement extends LoadResult {
-  /** Server CPU time (user + system) per request served in the measured phase. */
+  /** Server CPU time (user + system) per request served in the measured slices. */
   cpuMicrosPerRequest: number;
 }
 
-async function startServer(mode: 'stow' | 'bare', certsDir: string) {
+async function startServer(mode: Mode, certsDir: string) {
   const command = [process.execPath, serverScript, mode, certsDir];
   const child = PIN
     ? spawn('taskset', ['-c', '0', ...command], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -69,27 +74,48 @@ async function startServer(mode: 'stow' | 'bare', certsDir: string) {
   };
 }
 
-async function measure(
-  mode: 'stow' | 'bare',
-  path: string,
-  review: unknown,
-  certsDir: string,
-  ca: string,
-): Promise<Measurement> {
-  const server = await startServer(mode, certsDir);
-  let load: LoadResult;
+/**
+ * One round: a fresh bare and a fresh Stow server, both warmed up, then measured in alternating slices
+ * (bare, Stow, Stow, bare, ...) so that both see the same moments of a shared machine; slices of a
+ * second apart drift far less than whole runs do.
+ */
+async function measureRound(path: string, body: string, certsDir: string, ca: string) {
+  const modes: Mode[] = ['bare', 'stow'];
+  const servers = { bare: await startServer('bare', certsDir), stow: await startServer('stow', certsDir) };
+  const pools = {
+    bare: connectionPool({ ca, connections: CONNECTIONS }),
+    stow: connectionPool({ ca, connections: CONNECTIONS }),
+  };
+  const load = (mode: Mode, durationMs: number) =>
+    runLoad({
+      url: `https://127.0.0.1:${servers[mode].port}${path}`,
+      body,
+      ca,
+      connections: CONNECTIONS,
+      durationMs,
+      dispatcher: pools[mode],
+    });
+  const slices: Record<Mode, LoadResult[]> = { bare: [], stow: [] };
   try {
-    const url = `https://127.0.0.1:${server.port}${path}`;
-    const body = JSON.stringify(review);
-    await runLoad({ url, body, ca, connections: CONNECTIONS, durationMs: 1000 }); // warm-up
-    server.startMeasuring();
-    load = await runLoad({ url, body, ca, connections: CONNECTIONS, durationMs: DURATION_MS });
-  } catch (error) {
-    await server.stop();
-    throw error;
+    for (const mode of modes) await load(mode, WARM_UP_MS);
+    for (const mode of modes) servers[mode].startMeasuring();
+    for (let slice = 0; slice < SLICES; slice++) {
+      for (const mode of slice % 2 ? [...modes].reverse() : modes) {
+        slices[mode].push(await load(mode, SLICE_MS));
+      }
+    }
+  } finally {
+    await Promise.all(modes.map((mode) => pools[mode].close()));
   }
-  const usage = await server.stop();
-  return { ...load, cpuMicrosPerRequest: usage.cpuMicros / Math.max(usage.served, 1) };
+  const result = {} as Record<Mode, Measurement>;
+  for (const mode of modes) {
+    const usage = await servers[mode].stop();
+    result[mode] = {
+      ...combineLoads(slices[mode]),
+      cpuMicrosPerRequest: usage.cpuMicros / Math.max(usage.served, 1),
+    };
+  }
+  return result;
 }
 
 const fmt = (r: Measurement, cpu: number) =>
@@ -105,29 +131,32 @@ try {
   await makeDevCerts(dir);
   const ca = await readFile(join(dir, 'ca.crt'), 'utf8');
   console.log(
-    `bench/admission: ${CONNECTIONS} keep-alive TLS connections, ${ROUNDS} alternating rounds of ${DURATION_MS / 1000}s, ` +
-      `medians; ${PIN ? 'server pinned to CPU 0' : 'server and load share the CPUs'}; ${process.version}`,
+    `bench/admission: ${CONNECTIONS} keep-alive TLS connections; ${ROUNDS} rounds, each a fresh bare and Stow server ` +
+      `measured in ${SLICES} alternating slices of ${SLICE_MS / 1000}s apiece; medians over rounds; ` +
+      `${PIN ? 'servers pinned to CPU 0' : 'servers and load share the CPUs'}; ${process.version}`,
   );
   let worst = Number.POSITIVE_INFINITY;
   for (const [reviewName, review] of REVIEWS) {
-    console.log(`\n${reviewName} (${JSON.stringify(review).length} bytes)`);
+    const body = JSON.stringify(review);
+    console.log(`\n${reviewName} (${body.length} bytes)`);
     for (const path of ['/validate', '/mutate']) {
-      const runs: Record<'bare' | 'stow', Measurement[]> = { bare: [], stow: [] };
-      for (let round = 0; round < ROUNDS; round++) {
-        runs.bare.push(await measure('bare', path, review, dir, ca));
-        runs.stow.push(await measure('stow', path, review, dir, ca));
-      }
-      const bare = medianBy(runs.bare, (run) => run.rps);
-      const stow = medianBy(runs.stow, (run) => run.rps);
-      const bareCpu = medianBy(runs.bare, (run) => run.cpuMicrosPerRequest).cpuMicrosPerRequest;
-      const stowCpu = medianBy(runs.stow, (run) => run.cpuMicrosPerRequest).cpuMicrosPerRequest;
-      const ratio = stow.rps / bare.rps;
+      const rounds: Array<Record<Mode, Measurement>> = [];
+      for (let round = 0; round < ROUNDS; round++) rounds.push(await measureRound(path, body, dir, ca));
+      const ratios = rounds.map((round) => round.stow.rps / round.bare.rps);
+      const ratio = medianBy(ratios, (value) => value);
       worst = Math.min(worst, ratio);
-      console.log(`${path.padEnd(10)} bare  ${fmt(bare, bareCpu)}`);
-      console.log(`${path.padEnd(10)} stow  ${fmt(stow, stowCpu)}`);
+      for (const mode of ['bare', 'stow'] as const) {
+        const median = medianBy(rounds, (round) => round[mode].rps)[mode];
+        const cpu = medianBy(rounds, (round) => round[mode].cpuMicrosPerRequest)[mode].cpuMicrosPerRequest;
+        console.log(`${path.padEnd(10)} ${mode}  ${fmt(median, cpu)}`);
+      }
+      const extraCpu = medianBy(
+        rounds.map((round) => round.stow.cpuMicrosPerRequest - round.bare.cpuMicrosPerRequest),
+        (value) => value,
+      );
       console.log(
-        `${path.padEnd(10)} ratio ${ratio.toFixed(2)} of the bare handler's throughput (target >= ${TARGET_RATIO}); ` +
-          `Stow adds ${(stowCpu - bareCpu).toFixed(1)} µs of server CPU per request`,
+        `${path.padEnd(10)} ratio ${ratio.toFixed(2)} of the bare handler's throughput (target >= ${TARGET_RATIO}; ` +
+          `rounds: ${ratios.map((value) => value.toFixed(2)).join(' ')}); Stow adds ${extraCpu.toFixed(1)} µs of server CPU per request`,
       );
     }
   }

@@ -7,6 +7,8 @@ export interface LoadResult {
   rps: number;
   p50ms: number;
   p99ms: number;
+  /** Every request's latency, in ascending order. */
+  latenciesMs: number[];
 }
 
 export interface LoadOptions {
@@ -15,6 +17,13 @@ export interface LoadOptions {
   ca: string;
   connections: number;
   durationMs: number;
+  /** Reuse these connections (left open); by default a pool is opened and closed for this run alone. */
+  dispatcher?: Agent;
+}
+
+/** A keep-alive TLS connection pool for runLoad. */
+export function connectionPool(opts: Pick<LoadOptions, 'ca' | 'connections'>): Agent {
+  return new Agent({ connections: opts.connections, pipelining: 1, connect: { ca: opts.ca } });
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -24,7 +33,7 @@ function percentile(sorted: number[], p: number): number {
 
 /** Closed-loop load over keep-alive TLS connections: each connection sends its next request on reply. */
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
-  const dispatcher = new Agent({ connections: opts.connections, pipelining: 1, connect: { ca: opts.ca } });
+  const dispatcher = opts.dispatcher ?? connectionPool(opts);
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -49,7 +58,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: opts.connections }, worker));
   const seconds = (performance.now() - started) / 1000;
-  await dispatcher.close();
+  if (!opts.dispatcher) await dispatcher.close();
+  return summarise(latencies, errors, seconds);
+}
+
+function summarise(latencies: number[], errors: number, seconds: number): LoadResult {
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
@@ -58,5 +71,15 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     rps: latencies.length / seconds,
     p50ms: percentile(latencies, 50),
     p99ms: percentile(latencies, 99),
+    latenciesMs: latencies,
   };
+}
+
+/** Several runs as one: their requests over their summed durations, percentiles over all latencies. */
+export function combineLoads(runs: readonly LoadResult[]): LoadResult {
+  return summarise(
+    runs.flatMap((run) => run.latenciesMs),
+    runs.reduce((sum, run) => sum + run.errors, 0),
+    runs.reduce((sum, run) => sum + run.seconds, 0),
+  );
 }

@@ -69,9 +69,9 @@ export function mutate(request: AdmissionRequest, config: OperatorConfig): Admis
   // its way out is not rewritten, so deletion can always finish.
   if (!canApplyDefaults(object.spec) || object.metadata.deletionTimestamp) return allowed(request.uid);
   const defaulted = applyDefaults(object, config);
-  // Defaulting touches spec only, so only spec is diffed (metadata.managedFields can be large).
-  const operations = jsonPatch.compare(object.spec, defaulted.spec);
-  for (const operation of operations) operation.path = `/spec${operation.path}`;
+  // Defaulting touches spec only, so only spec is diffed (metadata.managedFields can be large); the
+  // wrapper gives the operations their /spec paths.
+  const operations = jsonPatch.compare({ spec: object.spec }, { spec: defaulted.spec });
   return patched(request.uid, operations);
 }
 

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { utf8Base64 } from '../util/base64.js';
 
 const GroupVersionKind = Type.Object({ group: Type.String(), version: Type.String(), kind: Type.String() });
 
@@ -64,7 +65,7 @@ export function patched(uid: string, operations: readonly unknown[]): AdmissionR
     uid,
     allowed: true,
     patchType: 'JSONPatch',
-    patch: Buffer.from(JSON.stringify(operations)).toString('base64'),
+    patch: utf8Base64(JSON.stringify(operations)),
   };
 }
 
