@@ -12,11 +12,11 @@ import { minimalReview } from './admission-object.js';
 import { combineLoads, connectionPool, type LoadResult, runLoad } from './lib/load.js';
 
 const TARGET_RATIO = 0.8;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 /** Per round: each server is measured for SLICES slices of SLICE_MS, alternating with the other. */
 const SLICES = Number(process.env.BENCH_SLICES ?? 4);
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 750);
-const WARM_UP_MS = 1000;
+const WARM_UP_MS = 1500;
 // BENCH_PIN=1 puts the server on CPU 0 and the load generator on CPU 1 (taskset), so the server is
 // measured alone; off by default, where the two share the machine as a webhook shares its node.
 const PIN =

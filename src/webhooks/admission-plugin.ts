@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { OperatorConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import { mutate, validate } from './admission-handlers.js';
-import type { RequestMetrics } from './request-metrics.js';
+import { type RequestMetrics, routeOf } from './request-metrics.js';
 import {
   type AdmissionRequest,
   type AdmissionResponse,
@@ -53,7 +53,7 @@ export async function admissionPlugin(app: FastifyInstance, opts: AdmissionPlugi
   // The routes record their own metrics, after the reply is written (see buildWebhookServer).
   typed.setErrorHandler((error, request, reply) => {
     opts.handleError(error as FastifyError, request, reply);
-    opts.metrics.record(request, reply);
+    opts.metrics.record(routeOf(request), reply);
   });
   // A handler that sends rather than an async one: the review is computed synchronously, and a
   // promise per request would only add a microtask and its bookkeeping to the hot path.
@@ -63,7 +63,7 @@ export async function admissionPlugin(app: FastifyInstance, opts: AdmissionPlugi
       { schema: { body: AdmissionReviewBody, response: { 200: AdmissionReviewReply } } },
       (req, reply) => {
         reply.send(review(req.body.apiVersion, answer(url, handler, req.body.request, opts)));
-        opts.metrics.record(req, reply);
+        opts.metrics.record(url, reply);
       },
     );
   route('/mutate', mutate);

@@ -74,7 +74,7 @@ export function buildWebhookServer(opts: WebhookServerOptions): FastifyInstance 
       error: 'NotFound',
       message: `no route ${request.method} ${request.url}; webhooks are POST /mutate, /validate, /convert`,
     });
-    metrics.record(request, reply);
+    metrics.record('unmatched', reply);
   });
 
   // Every response is recorded once. The admission routes record their own: an onResponse hook cost
