@@ -42,6 +42,12 @@ const REVIEWS: Array<[string, unknown]> = [
 
 type Mode = 'bare' | 'stow';
 
+/** What a server reports when stopped: requests served and CPU time used since measuring started. */
+interface ServerUsage {
+  served: number;
+  cpuMicros: number;
+}
+
 interface Measurement extends LoadResult {
   /** Server CPU time (user + system) per request served in the measured slices. */
   cpuMicrosPerRequest: number;
@@ -67,7 +73,7 @@ async function startServer(mode: Mode, certsDir: string) {
     port,
     startMeasuring: () => child.kill('SIGUSR2'),
     stop: () =>
-      new Promise<{ served: number; cpuMicros: number }>((resolve) => {
+      new Promise<ServerUsage>((resolve) => {
         child.once('exit', () => resolve(JSON.parse(lines[1] ?? '{"served":0,"cpuMicros":0}')));
         child.kill('SIGTERM');
       }),
@@ -96,6 +102,7 @@ async function measureRound(path: string, body: string, certsDir: string, ca: st
       dispatcher: pools[mode],
     });
   const slices: Record<Mode, LoadResult[]> = { bare: [], stow: [] };
+  const usage = {} as Record<Mode, ServerUsage>;
   try {
     for (const mode of modes) await load(mode, WARM_UP_MS);
     for (const mode of modes) servers[mode].startMeasuring();
@@ -106,16 +113,13 @@ async function measureRound(path: string, body: string, certsDir: string, ca: st
     }
   } finally {
     await Promise.all(modes.map((mode) => pools[mode].close()));
+    for (const mode of modes) usage[mode] = await servers[mode].stop();
   }
-  const result = {} as Record<Mode, Measurement>;
-  for (const mode of modes) {
-    const usage = await servers[mode].stop();
-    result[mode] = {
-      ...combineLoads(slices[mode]),
-      cpuMicrosPerRequest: usage.cpuMicros / Math.max(usage.served, 1),
-    };
-  }
-  return result;
+  const measurement = (mode: Mode): Measurement => ({
+    ...combineLoads(slices[mode]),
+    cpuMicrosPerRequest: usage[mode].cpuMicros / Math.max(usage[mode].served, 1),
+  });
+  return { bare: measurement('bare'), stow: measurement('stow') };
 }
 
 const fmt = (r: Measurement, cpu: number) =>
