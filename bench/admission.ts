@@ -17,8 +17,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SLICES = Number(process.env.BENCH_SLICES ?? 4);
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 750);
 const WARM_UP_MS = 1500;
-// BENCH_PIN=1 puts the server on CPU 0 and the load generator on CPU 1 (taskset), so the server is
-// measured alone; off by default, where the two share the machine as a webhook shares its node.
+// BENCH_PIN=1 puts the servers on CPU 0 and the load generator on CPU 1 (taskset), so a server is
+// measured alone; off by default, where they share the machine as a webhook shares its node.
 const PIN =
   process.env.BENCH_PIN === '1' &&
   cpus().length >= 2 &&
