@@ -359,7 +359,8 @@ class LiveReconcile {
         Object.entries(instance.tags).filter(([key]) => !stale.includes(key)),
       );
     }
-    this.tagKeys = Object.keys({ ...this.context.config.extraTags, ...(this.spec.tags ?? {}) }).sort();
+    // The same merge as `wanted`, without the ownership tags (those are never removed).
+    this.tagKeys = Object.keys(desiredTags(this.spec, this.context.config, {})).sort();
   }
 
   /** Connection keys appear once RDS reports the endpoint; keys are compared before anything is written. */
