@@ -23,3 +23,11 @@ export const TAG_MANAGED_BY = 'stow.dev/managed-by';
 export const MANAGED_BY_VALUE = 'stow';
 
 export const FIELD_MANAGER = 'stow';
+
+export const POLICY_KIND = 'PostgresDBPolicy';
+export const POLICY_PLURAL = 'postgresdbpolicies';
+export const POLICY_SINGULAR = 'postgresdbpolicy';
+export const POLICY_SHORT_NAMES = ['pgdbpolicy'];
+export const POLICY_CRD_NAME = `${POLICY_PLURAL}.${GROUP}`;
+/** The verb a user needs on postgresdbs, besides a policy allowing it, to adopt an existing instance. */
+export const ADOPT_VERB = 'adopt';

@@ -5,9 +5,15 @@ import {
   HUB_VERSION,
   KIND,
   PLURAL,
+  POLICY_CRD_NAME,
+  POLICY_KIND,
+  POLICY_PLURAL,
+  POLICY_SHORT_NAMES,
+  POLICY_SINGULAR,
   SHORT_NAMES,
   SINGULAR,
 } from './constants.js';
+import { PostgresDBPolicy } from './policy.js';
 import { toStructuralSchema } from './structural-schema.js';
 import * as v1alpha1 from './v1alpha1.js';
 import * as v1beta1 from './v1beta1.js';
@@ -101,6 +107,54 @@ export function buildCrd(options: CrdOptions = {}): Record<string, unknown> {
       scope: 'Namespaced',
       conversion,
       versions: versions.map((name) => versionEntry(name, name === storageVersion)),
+    },
+  };
+}
+
+/** The cluster-scoped PostgresDBPolicy CustomResourceDefinition (one version, no conversion). */
+export function buildPolicyCrd(): Record<string, unknown> {
+  const column = (name: string, type: string, jsonPath: string, description: string) => ({
+    name,
+    type,
+    jsonPath,
+    description,
+  });
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: POLICY_CRD_NAME },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: POLICY_KIND,
+        listKind: `${POLICY_KIND}List`,
+        plural: POLICY_PLURAL,
+        singular: POLICY_SINGULAR,
+        shortNames: POLICY_SHORT_NAMES,
+        categories: CATEGORIES,
+      },
+      scope: 'Cluster',
+      versions: [
+        {
+          name: HUB_VERSION,
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: rootSchema(PostgresDBPolicy) },
+          additionalPrinterColumns: [
+            column(
+              'Namespaces',
+              'string',
+              '.spec.namespaceSelector',
+              'Label selector of the namespaces governed',
+            ),
+            column('Classes', 'string', '.spec.instanceClasses', 'Instance classes allowed'),
+            column('Public', 'boolean', '.spec.allowPublicAccess', 'Whether public access is allowed'),
+            column('Adoption', 'boolean', '.spec.adoption.enabled', 'Whether adoption is enabled'),
+            column('Deletion', 'string', '.spec.deletionPolicies', 'Deletion policies allowed'),
+            { ...ageColumn, description: 'Time since creation' },
+          ],
+        },
+      ],
     },
   };
 }

@@ -1,3 +1,4 @@
+import { ANNOTATION_IDENTIFIER } from './constants.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { isJsonObject } from '../util/json-object.js';
 import { isLowerSqlIdentifier } from '../validation/char-classes.js';
@@ -35,30 +36,48 @@ export function canApplyDefaults(spec: unknown): boolean {
  * Fills empty fields only; never removes or rewrites a set field, and applying it twice is the same
  * as applying it once. Names derived from metadata.name are left empty when the name is not yet known
  * (generateName); the controller resolves them then.
+ *
+ * An object adopting an existing instance (the stow.dev/identifier annotation) gets no instance
+ * settings from the defaults: what it leaves empty keeps the instance's current value, so adopting
+ * never changes the instance by itself.
  */
 export function applyDefaults(object: PostgresDB, config: OperatorConfig): PostgresDB {
   // Copies only the objects it fills and shares the rest with the input (a deep clone was a fifth
   // of an admission request's cost, and the patch diff skips shared objects); callers treat both as
   // immutable.
-  const { storage, backup, encryption } = object.spec;
   const spec = { ...object.spec };
-  if (storage?.type == null) spec.storage = { ...storage, type: config.defaults.storageType };
-  if (backup?.retentionDays == null)
-    spec.backup = { ...backup, retentionDays: config.defaults.backupRetentionDays };
-  if (config.kmsKeyId && !encryption?.kmsKeyId)
-    spec.encryption = { ...encryption, kmsKeyId: config.kmsKeyId };
   const result = { ...object, spec };
   const name = result.metadata?.name;
-  spec.engineVersion ??= config.defaults.engineVersion;
-  spec.multiAZ ??= false;
-  if (name) spec.databaseName ??= deriveDatabaseName(name);
-  spec.masterUsername ??= config.defaults.masterUsername;
+  if (!isAdoptingObject(object)) fillInstanceDefaults(spec, config, name);
   spec.deletionPolicy ??= config.defaults.deletionPolicy;
-  spec.deletionProtection ??= false;
-  spec.publiclyAccessible ??= false;
   if (name) {
     spec.secretName ??= name;
     spec.serviceName ??= name;
   }
   return result;
+}
+
+/** Whether the object names an existing instance to adopt (annotations may be damaged: anything else is no). */
+export function isAdoptingObject(object: PostgresDB): boolean {
+  const annotations = object.metadata?.annotations;
+  return isJsonObject(annotations) && typeof annotations[ANNOTATION_IDENTIFIER] === 'string';
+}
+
+function fillInstanceDefaults(
+  spec: PostgresDB['spec'],
+  config: OperatorConfig,
+  name: string | undefined,
+): void {
+  const { storage, backup, encryption } = spec;
+  if (storage?.type == null) spec.storage = { ...storage, type: config.defaults.storageType };
+  if (backup?.retentionDays == null)
+    spec.backup = { ...backup, retentionDays: config.defaults.backupRetentionDays };
+  if (config.kmsKeyId && !encryption?.kmsKeyId)
+    spec.encryption = { ...encryption, kmsKeyId: config.kmsKeyId };
+  spec.engineVersion ??= config.defaults.engineVersion;
+  spec.multiAZ ??= false;
+  spec.deletionProtection ??= false;
+  spec.publiclyAccessible ??= false;
+  if (name) spec.databaseName ??= deriveDatabaseName(name);
+  spec.masterUsername ??= config.defaults.masterUsername;
 }

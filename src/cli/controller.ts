@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { OperatorConfig } from '../config/schema.js';
+import type { PolicySource } from '../policy/store.js';
 import { type RunningController, startController } from '../controller/index.js';
 import type { Logger } from '../util/logger.js';
 
@@ -37,9 +38,12 @@ export function startControllerForCli(opts: {
   leaseNamespace?: string;
   leaseName?: string;
   leaseDurationSeconds?: number;
+  kubeConfig?: KubeConfig;
+  policies?: PolicySource;
 }): Promise<RunningController> {
   return startController({
-    kubeConfig: loadKubeConfig(),
+    kubeConfig: opts.kubeConfig ?? loadKubeConfig(),
+    ...(opts.policies ? { policies: opts.policies } : {}),
     config: opts.config,
     logger: opts.logger,
     registry: opts.registry,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { renderCrds } from './crds.js';
+import { renderAllCrds } from './crds.js';
 
 const USAGE = `Usage: stow <command> [flags]
 
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       return runOperator(values);
     }
     case 'crds':
-      process.stdout.write(renderCrds(values));
+      process.stdout.write(renderAllCrds(values));
       return 0;
     case 'migrate-storage': {
       const { runMigrateStorage } = await import('./migrate-storage.js');

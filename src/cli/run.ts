@@ -6,7 +6,10 @@ import { createLogger } from '../util/logger.js';
 import { createRegistry } from '../util/metrics.js';
 import { CertWatcher } from '../webhooks/cert-watcher.js';
 import { buildMetricsServer, buildWebhookServer, replaceCertificate } from '../webhooks/server.js';
-import { startControllerForCli } from './controller.js';
+import { createKubeClient } from '../controller/kube/client.js';
+import { PolicyStore } from '../policy/store.js';
+import { subjectAccessReviewAuthorizer } from '../webhooks/adoption-authorizer.js';
+import { loadKubeConfig, startControllerForCli } from './controller.js';
 
 export interface RunFlags {
   config?: string;
@@ -61,6 +64,14 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
   if (!webhooksEnabled && !controllerEnabled)
     throw new UsageError('--no-webhooks and --no-controller leave nothing to run');
 
+  // Webhooks and controller share one view of the platform policies (and one Kubernetes client).
+  const kubeConfig = loadKubeConfig();
+  const client = await createKubeClient(kubeConfig);
+  started.push(async () => client.close());
+  const policies = new PolicyStore(client, logger.child({ component: 'policy' }));
+  await policies.start();
+  started.push(() => policies.stop());
+
   let webhookServer: FastifyInstance | undefined;
   if (webhooksEnabled) {
     const tlsDir = resolve(flags['tls-dir'] ?? 'certs/dev');
@@ -74,6 +85,8 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
       logger,
       registry,
       tls: certWatcher.initial,
+      policies,
+      adoption: subjectAccessReviewAuthorizer(client),
       plugins: [async (app) => app.register(conversionPlugin, { registry, logger })],
     });
     webhookServer = server;
@@ -88,6 +101,8 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
         config,
         logger,
         registry,
+        kubeConfig,
+        policies,
         ...(flags['leader-election-namespace'] ? { leaseNamespace: flags['leader-election-namespace'] } : {}),
         ...(flags['leader-election-id'] ? { leaseName: flags['leader-election-id'] } : {}),
       })

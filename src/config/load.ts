@@ -117,6 +117,7 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
     resyncPeriodSeconds: parsed.resyncPeriodSeconds ?? 300,
     reconcileConcurrency: parsed.reconcileConcurrency ?? 4,
     watchNamespaces: parsed.watchNamespaces ?? [],
+    requirePolicy: parsed.requirePolicy ?? false,
     storageRules: storageRules as StorageRules,
   };
 }

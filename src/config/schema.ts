@@ -65,6 +65,7 @@ export const OperatorConfigFile = Type.Object(
     watchNamespaces: Type.Optional(
       Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 })),
     ),
+    requirePolicy: Type.Optional(Type.Boolean()),
     storageRulesFile: Type.Optional(Type.String()),
     storageRules: Type.Optional(StorageRules),
   },
@@ -92,5 +93,7 @@ export interface OperatorConfig {
   reconcileConcurrency: number;
   /** Namespaces the controller watches; empty: all namespaces. */
   watchNamespaces?: string[];
+  /** Deny PostgresDBs in namespaces no PostgresDBPolicy selects (false: no policy, no limits). */
+  requirePolicy: boolean;
   storageRules: StorageRules;
 }

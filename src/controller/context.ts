@@ -3,6 +3,7 @@ import { ANNOTATION_IDENTIFIER, ANNOTATION_RECONCILE, FINALIZER } from '../api/c
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
+import type { PolicySource } from '../policy/store.js';
 import type { EventSink } from './events.js';
 import { instanceIdentifier, type ResourceIdentity } from './identifier.js';
 import type { KubeResources } from './kube/resources.js';
@@ -34,6 +35,8 @@ export interface ReconcilerContext {
   secrets: ObjectCache<Secret>;
   services: ObjectCache<Service>;
   events: EventSink;
+  /** Platform policies by namespace, checked before every AWS write. */
+  policies: PolicySource;
   logger: Logger;
   /** How soon an instance that is not available (or has pending changes) is looked at again. */
   pollIntervalMs: number;

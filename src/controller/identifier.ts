@@ -70,16 +70,22 @@ export function ownershipTags(identity: ResourceIdentity): Record<string, string
 
 /**
  * - `ours`: tagged with this resource's uid and still managed;
- * - `unmanaged`: no live claim by any resource (never tagged, or released by a Retain deletion);
- * - `other`: another resource (maybe in another cluster) manages it.
+ * - `unmanaged`: no claim by any resource (never tagged, or released by a Retain deletion of a resource
+ *   in this namespace and cluster);
+ * - `other`: another resource manages it, or it was released by a resource of another namespace or
+ *   cluster (whose data is not this namespace's to take).
  */
 export type Ownership = 'ours' | 'unmanaged' | 'other';
 
 export function ownershipOf(tags: Record<string, string>, identity: ResourceIdentity): Ownership {
-  if (tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE || tags[TAG_UID] === undefined) return 'unmanaged';
-  return tags[TAG_UID] === identity.uid && tags[TAG_CLUSTER] === identity.clusterName ? 'ours' : 'other';
+  if (tags[TAG_MANAGED_BY] === MANAGED_BY_VALUE && tags[TAG_UID] !== undefined)
+    return tags[TAG_UID] === identity.uid && tags[TAG_CLUSTER] === identity.clusterName ? 'ours' : 'other';
+  const otherCluster = tags[TAG_CLUSTER] !== undefined && tags[TAG_CLUSTER] !== identity.clusterName;
+  const otherNamespace = tags[TAG_NAMESPACE] !== undefined && tags[TAG_NAMESPACE] !== identity.namespace;
+  return otherCluster || otherNamespace ? 'other' : 'unmanaged';
 }
 
 export function describeOwner(tags: Record<string, string>): string {
-  return `${tags[TAG_NAMESPACE] ?? '?'}/${tags[TAG_NAME] ?? '?'} (uid ${tags[TAG_UID] ?? '?'}) in cluster ${tags[TAG_CLUSTER] ?? '?'}`;
+  const released = tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE ? ', which released it' : '';
+  return `${tags[TAG_NAMESPACE] ?? '?'}/${tags[TAG_NAME] ?? '?'} (uid ${tags[TAG_UID] ?? '?'}) in cluster ${tags[TAG_CLUSTER] ?? '?'}${released}`;
 }

@@ -5,6 +5,7 @@ import { SdkRdsGateway } from '../aws/sdk-gateway.js';
 import type { RdsGateway } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import type { BackoffPolicy } from './backoff.js';
+import { type PolicySource, PolicyStore } from '../policy/store.js';
 import { EventRecorder } from './events.js';
 import { createKubeClient, type RequestObserver } from './kube/client.js';
 import { KubeResources } from './kube/resources.js';
@@ -38,6 +39,8 @@ export interface StartControllerOptions {
   backoff?: BackoffPolicy;
   /** A Kubernetes request without an answer for this long fails (watches excepted). Default 30. */
   requestTimeoutSeconds?: number;
+  /** Platform policies; default: a PolicyStore of the controller's own, watched while it runs. */
+  policies?: PolicySource;
   /** Sees every Kubernetes request the controller makes (tests count writes with it). */
   observeKubeRequest?: RequestObserver;
 }
@@ -84,6 +87,9 @@ export async function startController(options: StartControllerOptions): Promise<
     controllerLogger,
   );
   let runtime: ControllerRuntime | undefined;
+  const ownPolicies = options.policies ? undefined : new PolicyStore(client, controllerLogger);
+  await ownPolicies?.start();
+  const policies = options.policies ?? ownPolicies!;
 
   const elector = new LeaderElector(
     kube,
@@ -99,6 +105,7 @@ export async function startController(options: StartControllerOptions): Promise<
           logger: controllerLogger,
           metrics,
           events,
+          policies,
           settings: {
             resyncPeriodMs: (options.resyncPeriodSeconds ?? config.resyncPeriodSeconds) * 1000,
             pollIntervalMs: (options.pollIntervalSeconds ?? 15) * 1000,
@@ -131,6 +138,7 @@ export async function startController(options: StartControllerOptions): Promise<
   return {
     async stop() {
       await elector.stop();
+      await ownPolicies?.stop();
       client.close();
       ownGateway?.destroy();
     },

@@ -135,3 +135,46 @@ export function staleTagKeys(
       !isReservedTagKey(key),
   );
 }
+
+/** The spec field each modification comes from; storage type and provisioned figures travel together. */
+const SOURCE_FIELDS: Record<keyof InstanceModifications, readonly string[]> = {
+  instanceClass: ['spec.instanceClass'],
+  engineVersion: ['spec.engineVersion'],
+  allowMajorVersionUpgrade: ['spec.engineVersion'],
+  allocatedStorageGiB: ['spec.storage.sizeGiB'],
+  maxAllocatedStorageGiB: ['spec.storage.maxSizeGiB'],
+  storageType: ['spec.storage.type', 'spec.storage.iops', 'spec.storage.throughputMiBps'],
+  iops: ['spec.storage.type', 'spec.storage.iops', 'spec.storage.throughputMiBps'],
+  storageThroughputMiBps: ['spec.storage.type', 'spec.storage.iops', 'spec.storage.throughputMiBps'],
+  multiAZ: ['spec.multiAZ'],
+  backupRetentionDays: ['spec.backup.retentionDays'],
+  backupWindow: ['spec.backup.window'],
+  maintenanceWindow: ['spec.maintenanceWindow'],
+  deletionProtection: ['spec.deletionProtection'],
+  publiclyAccessible: ['spec.publiclyAccessible'],
+  securityGroupIds: ['spec.securityGroupIds'],
+  parameterGroupName: ['spec.parameterGroupName'],
+  masterUserPassword: [],
+};
+
+/**
+ * Splits modifications into those that may be applied and those a policy violation forbids: a
+ * modification is refused when a violation lies in the field it comes from (or below it, as
+ * `spec.securityGroupIds[1]` lies below `spec.securityGroupIds`).
+ */
+export function withoutViolations(
+  changes: InstanceModifications,
+  violationPaths: readonly string[],
+): { allowed: InstanceModifications; refused: string[] } {
+  const violates = (field: string) =>
+    violationPaths.some(
+      (path) => path === field || path.startsWith(`${field}.`) || path.startsWith(`${field}[`),
+    );
+  const allowed: InstanceModifications = {};
+  const refused: string[] = [];
+  for (const key of Object.keys(changes) as Array<keyof InstanceModifications>) {
+    if (SOURCE_FIELDS[key].some(violates)) refused.push(key);
+    else Object.assign(allowed, { [key]: changes[key] });
+  }
+  return { allowed, refused: refused.filter((key) => key !== 'allowMajorVersionUpgrade') };
+}

@@ -1,9 +1,12 @@
 import { FINALIZER } from '../api/constants.js';
+import type { PostgresDBPolicy } from '../api/policy.js';
 import { applyDefaults } from '../api/defaults.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import { isRdsError } from '../aws/errors.js';
 import type { RdsInstance } from '../aws/types.js';
+import { adoptionViolations, allPolicyViolations, noPolicyError } from '../policy/evaluate.js';
 import { formatFieldErrors, validateCreate } from '../validation/index.js';
+import { specFromInstance } from './adoption.js';
 import {
   changedSecretKeys,
   type Credentials,
@@ -29,10 +32,15 @@ import {
   instanceModifications,
   missingTags,
   staleTagKeys,
+  withoutViolations,
 } from './instance-modifications.js';
 import { isKubeError } from './kube/client.js';
 import type { Secret, Service } from './kube/types.js';
-import { ANNOTATION_PASSWORD_RESET, LABEL_MANAGED_BY, LABEL_OWNER, MANAGED_BY } from './labels.js';
+import {
+  ANNOTATION_CREDENTIALS_SECRET,
+  ANNOTATION_PASSWORD_RESET,
+  ANNOTATION_RESET_MASTER_PASSWORD,
+} from './labels.js';
 import { isOwnedBy, ownerReference } from './owner.js';
 import { generatePassword } from './password.js';
 import { describeFailure, ReconcileError, StaleObservation } from './reconcile-error.js';
@@ -54,8 +62,10 @@ export async function reconcileLive(
   try {
     step.guardAgainstInvalidSpec();
     await step.ensureFinalizer();
+    await step.loadPolicies();
     await step.observeInstance();
     await step.checkOwnership();
+    step.checkPolicies();
     await step.ensureSecretWithPassword();
     await step.createOrUpdateInstance();
     await step.resetPasswordIfPending();
@@ -87,6 +97,10 @@ class LiveReconcile {
   private tagKeys: string[] | undefined;
   private readyBefore = false;
   private readyNow = false;
+  private policies: readonly PostgresDBPolicy[] = [];
+  /** Undefined when no policy applies (status then has no PolicyCompliant condition). */
+  private policyVerdict: { violations: string | undefined } | undefined;
+  private violationPaths: string[] = [];
 
   constructor(
     private readonly context: ReconcilerContext,
@@ -141,6 +155,34 @@ class LiveReconcile {
     );
   }
 
+  async loadPolicies(): Promise<void> {
+    this.policies = await this.context.policies.policiesFor(this.identity.namespace);
+  }
+
+  /**
+   * Policies are checked again here, before any AWS write: the webhook can be bypassed, and policies
+   * change. A new instance that violates one is not created; of an existing one, the changes that
+   * would violate one are not applied (createOrUpdateInstance), and status says why.
+   */
+  checkPolicies(): void {
+    const { config } = this.context;
+    const violations = this.policies.length
+      ? allPolicyViolations(this.spec, config, this.policies)
+      : config.requirePolicy
+        ? [noPolicyError(this.identity.namespace)]
+        : [];
+    if (this.policies.length || config.requirePolicy)
+      this.policyVerdict = { violations: violations.length ? formatFieldErrors(violations) : undefined };
+    this.violationPaths = violations.map((violation) => violation.path);
+    if (!this.instance && violations.length) {
+      throw new ReconcileError(
+        'PolicyViolation',
+        `The RDS instance is not created: ${formatFieldErrors(violations)}`,
+        'wait',
+      );
+    }
+  }
+
   async observeInstance(): Promise<void> {
     this.instance =
       this.run.listed ?? (await this.context.rds.describeInstance(this.identifier, this.signal));
@@ -160,8 +202,19 @@ class LiveReconcile {
       return;
     }
     const ownership = ownershipOf(instance.tags, this.identity);
+    if (isAdopting(this.object) && ownership !== 'other') this.spec = specFromInstance(this.spec, instance);
     if (ownership === 'ours') return;
     if (ownership === 'unmanaged' && isAdopting(this.object)) {
+      // The webhook checked the policy and the user's adopt verb; policies may have changed since.
+      const refused = adoptionViolations(instance.identifier, this.identity.namespace, this.policies);
+      if (refused.length) {
+        this.instance = undefined;
+        throw new ReconcileError(
+          'AdoptionRefused',
+          `RDS instance ${instance.identifier} was not adopted: ${formatFieldErrors(refused)}`,
+          'wait',
+        );
+      }
       this.beforeWrite();
       const tags = ownershipTags(this.identity);
       await this.context.rds.addTags(instance.arn, tags, this.signal);
@@ -175,7 +228,7 @@ class LiveReconcile {
   private refuseInstance(instance: RdsInstance, ownedByOther: boolean): never {
     this.instance = undefined;
     const why = ownedByOther
-      ? `it is managed by ${describeOwner(instance.tags)}`
+      ? `it belongs to ${describeOwner(instance.tags)}`
       : 'it exists but is not managed by stow; to adopt it, set the annotation stow.dev/identifier to its identifier';
     throw new ReconcileError(
       'AdoptionRefused',
@@ -193,57 +246,41 @@ class LiveReconcile {
     const namespace = this.identity.namespace;
     let secret = this.context.secrets.get(`${namespace}/${name}`);
     if (!secret && this.instance) secret = await this.context.kube.getSecret(namespace, name, this.signal);
-    if (secret && !isOwnedBy(secret, this.identity.uid)) secret = await this.takeOverSecret(secret);
+    if (secret && !isOwnedBy(secret, this.identity.uid)) throw this.secretConflict(name);
     if (!secret) secret = await this.createSecret();
     this.secret = secret;
     this.password = storedPassword(secret);
     if (!this.password) {
       throw new ReconcileError(
         'SecretIncomplete',
-        `Secret ${name} has no password key; restore it, or set the annotation stow.dev/identifier=${this.identifier} to let the controller set a new password`,
+        `Secret ${name} has no password key; restore it, or set the annotation ${ANNOTATION_RESET_MASTER_PASSWORD}="true" to have a new master password set on the instance`,
         'wait',
       );
     }
   }
 
-  /** Only on adoption, and only a Secret that already holds a password: bring-your-own credentials. */
-  private async takeOverSecret(secret: Secret): Promise<Secret> {
-    const name = secret.metadata.name;
-    if (!isAdopting(this.object) || !storedPassword(secret)) {
-      throw new ReconcileError(
-        'SecretConflict',
-        `Secret ${name} exists and does not belong to this PostgresDB; delete it or choose another spec.secretName`,
-        'wait',
-      );
-    }
-    this.beforeWrite();
-    return this.context.kube.patchSecret(
-      this.identity.namespace,
-      name,
-      {
-        metadata: {
-          labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_OWNER]: this.identity.name },
-          ownerReferences: [...(secret.metadata.ownerReferences ?? []), ownerReference(this.object)],
-          resourceVersion: secret.metadata.resourceVersion,
-        },
-      },
-      this.signal,
+  /** Stow never takes over a Secret it did not create: it may be anybody's. */
+  private secretConflict(name: string): ReconcileError {
+    return new ReconcileError(
+      'SecretConflict',
+      `Secret ${name} exists and does not belong to this PostgresDB; delete it or choose another spec.secretName`,
+      'wait',
     );
   }
 
+  /**
+   * A new Secret. For a new instance the password is generated; for an existing one (adoption, or a
+   * lost Secret) only the user can say where it comes from: a Secret they name, whose password is
+   * copied (the instance is not changed), or an explicit request for a new one.
+   */
   private async createSecret(): Promise<Secret> {
     const name = this.spec.secretName!;
-    if (this.instance && !isAdopting(this.object)) {
-      throw new ReconcileError(
-        'SecretMissing',
-        `Secret ${name} holding the master password of ${this.identifier} is missing; the controller never replaces ` +
-          `the password of an existing instance. Restore the Secret, or set the annotation stow.dev/identifier=${this.identifier} to let it set a new one`,
-        'wait',
-      );
-    }
+    const source = this.instance
+      ? await this.existingInstancePassword()
+      : { password: generatePassword(), reset: false };
     this.beforeWrite();
-    const credentials: Credentials = { ...this.credentialsWithout(), password: generatePassword() };
-    const pendingReset = this.instance ? { [ANNOTATION_PASSWORD_RESET]: 'pending' } : undefined;
+    const credentials: Credentials = { ...this.credentialsWithout(), password: source.password };
+    const pendingReset = source.reset ? { [ANNOTATION_PASSWORD_RESET]: 'pending' } : undefined;
     const secret = newSecret(
       name,
       this.identity.namespace,
@@ -257,8 +294,40 @@ class LiveReconcile {
       if (!isKubeError(error, 409)) throw error;
       const existing = await this.context.kube.getSecret(this.identity.namespace, name, this.signal);
       if (!existing) throw error;
-      return isOwnedBy(existing, this.identity.uid) ? existing : this.takeOverSecret(existing);
+      if (!isOwnedBy(existing, this.identity.uid)) throw this.secretConflict(name);
+      return existing;
     }
+  }
+
+  private async existingInstancePassword(): Promise<{ password: string; reset: boolean }> {
+    const annotations = this.object.metadata.annotations ?? {};
+    const namedSecret = annotations[ANNOTATION_CREDENTIALS_SECRET];
+    if (namedSecret) {
+      const source = await this.context.kube.getSecret(this.identity.namespace, namedSecret, this.signal);
+      const password = storedPassword(source);
+      if (!password) {
+        throw new ReconcileError(
+          'CredentialsSecretInvalid',
+          `Secret ${namedSecret} named by the annotation ${ANNOTATION_CREDENTIALS_SECRET} ${source ? 'has no password key' : 'does not exist'} in namespace ${this.identity.namespace}`,
+          'wait',
+        );
+      }
+      return { password, reset: false };
+    }
+    if (annotations[ANNOTATION_RESET_MASTER_PASSWORD] === 'true')
+      return { password: generatePassword(), reset: true };
+    throw isAdopting(this.object)
+      ? new ReconcileError(
+          'AdoptionNeedsCredentials',
+          `RDS instance ${this.identifier} is adopted, but its master password is unknown: name a Secret holding it (key "password") with the annotation ${ANNOTATION_CREDENTIALS_SECRET}, or set ${ANNOTATION_RESET_MASTER_PASSWORD}="true" to have a new one set`,
+          'wait',
+        )
+      : new ReconcileError(
+          'SecretMissing',
+          `Secret ${this.spec.secretName} holding the master password of ${this.identifier} is missing; the controller never replaces ` +
+            `the password of an existing instance by itself. Restore the Secret, or set the annotation ${ANNOTATION_RESET_MASTER_PASSWORD}="true" to have a new one set`,
+          'wait',
+        );
   }
 
   private credentialsWithout(): Omit<Credentials, 'password'> {
@@ -272,7 +341,9 @@ class LiveReconcile {
     if (!this.instance) return this.createInstance();
     const instance = this.instance;
     if (!isAvailable(instance)) return;
-    const changes = instanceModifications(this.spec, this.context.config, instance);
+    const wanted = instanceModifications(this.spec, this.context.config, instance);
+    const { allowed: changes, refused } = withoutViolations(wanted, this.violationPaths);
+    if (refused.length) await this.announceRefusedChanges(refused);
     if (!hasModifications(changes)) return;
     this.beforeWrite();
     this.instance = await this.context.rds.modifyInstance(instance.identifier, changes, this.signal);
@@ -280,6 +351,17 @@ class LiveReconcile {
       'Normal',
       'Modifying',
       `Modifying RDS instance ${instance.identifier}: ${describeModifications(changes)}`,
+    );
+  }
+
+  /** Once per verdict (not every resync): the condition holds the verdict meanwhile. */
+  private async announceRefusedChanges(refused: string[]): Promise<void> {
+    const previous = this.object.status?.conditions?.find((c) => c.type === 'PolicyCompliant');
+    if (previous?.status === 'False' && previous.message === this.policyVerdict?.violations) return;
+    await this.event(
+      'Warning',
+      'PolicyViolation',
+      `Not applying ${refused.join(', ')} to RDS instance ${this.identifier}: ${this.policyVerdict?.violations ?? ''}`,
     );
   }
 
@@ -336,7 +418,7 @@ class LiveReconcile {
     await this.event(
       'Normal',
       'PasswordSet',
-      `Set a new master password on adopted RDS instance ${instance.identifier}`,
+      `Set a new master password on RDS instance ${instance.identifier}, as asked by ${ANNOTATION_RESET_MASTER_PASSWORD}`,
     );
   }
 
@@ -434,6 +516,7 @@ class LiveReconcile {
       secretName: this.secret ? this.secret.metadata.name : undefined,
       serviceName: this.service ? this.service.metadata.name : undefined,
       tagKeys: this.tagKeys,
+      policy: this.policyVerdict,
       failure,
       now: this.context.now().toISOString(),
     });

@@ -7,6 +7,7 @@ import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import type { BackoffPolicy } from './backoff.js';
 import { boundIdentifier, isPaused, type ReconcilerContext } from './context.js';
+import type { PolicySource } from '../policy/store.js';
 import type { EventSink } from './events.js';
 import { reconcileDeletion } from './finalizer.js';
 import type { KubeClient } from './kube/client.js';
@@ -39,6 +40,7 @@ export interface RuntimeDeps {
   logger: Logger;
   metrics: ControllerMetrics;
   events: EventSink;
+  policies: PolicySource;
   settings: RuntimeSettings;
 }
 
@@ -130,6 +132,7 @@ export class ControllerRuntime {
       secrets: this.secrets,
       services: this.services,
       events: deps.events,
+      policies: deps.policies,
       logger,
       pollIntervalMs: settings.pollIntervalMs,
       now: () => new Date(),

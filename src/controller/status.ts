@@ -48,7 +48,7 @@ export function phaseOf(instance: RdsInstance | undefined, failedWithoutInstance
 }
 
 export interface ConditionInput {
-  type: 'Ready' | 'Synced';
+  type: 'Ready' | 'Synced' | 'PolicyCompliant';
   status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
@@ -121,7 +121,20 @@ export interface StatusInput {
   deleting?: boolean;
   /** Keys of the user and configured tags now on the instance; undefined keeps the previous record. */
   tagKeys?: string[] | undefined;
+  /** The platform policies' verdict on the spec; undefined when no policy selects the namespace. */
+  policy?: { violations: string | undefined } | undefined;
   now: string;
+}
+
+function policyCondition(policy: { violations: string | undefined }): ConditionInput {
+  return policy.violations === undefined
+    ? {
+        type: 'PolicyCompliant',
+        status: 'True',
+        reason: 'Compliant',
+        message: 'The spec meets every PostgresDBPolicy of its namespace',
+      }
+    : { type: 'PolicyCompliant', status: 'False', reason: 'PolicyViolation', message: policy.violations };
 }
 
 /** The status a reconcile leaves behind, built from what it observed. */
@@ -153,6 +166,9 @@ export function buildStatus(input: StatusInput): PostgresDBStatus {
     input.now,
   );
   conditions = setCondition(conditions, synced, input.generation, input.now);
+  conditions = input.policy
+    ? setCondition(conditions, policyCondition(input.policy), input.generation, input.now)
+    : conditions.filter((condition) => condition.type !== 'PolicyCompliant');
   status.conditions = conditions;
   return status;
 }

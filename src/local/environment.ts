@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { CRD_NAME } from '../api/constants.js';
-import { buildCrd } from '../api/crd.js';
+import { CRD_NAME, POLICY_CRD_NAME } from '../api/constants.js';
+import { buildCrd, buildPolicyCrd } from '../api/crd.js';
 import { type RunFlags, type RunningOperator, startOperator } from '../cli/run.js';
 import { makeDevCerts } from '../devenv/certs.js';
 import { type RdsEmulator, type StateDelays, startRdsEmulator } from '../emulator/index.js';
@@ -110,6 +110,11 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       );
     };
     await installCrd(opts.crdVersions ?? ['v1alpha1', 'v1beta1']);
+    await mustSucceed(await apply(buildPolicyCrd()), 'installing the PostgresDBPolicy CRD');
+    await mustSucceed(
+      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${POLICY_CRD_NAME}`]),
+      'waiting for the PostgresDBPolicy CRD',
+    );
     if (webhookUrl && (opts.admissionWebhooks ?? true)) {
       await mustSucceed(
         await apply(buildWebhookConfigurations({ url: webhookUrl, caBundle })),

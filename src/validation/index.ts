@@ -1,7 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
-import { applyDefaults } from '../api/defaults.js';
+import { applyDefaults, isAdoptingObject } from '../api/defaults.js';
 import { type PostgresDB, PostgresDBSpec } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { canonicalJson } from '../util/canonical-json.js';
@@ -31,6 +31,7 @@ import {
   validateImmutableFields,
   validateStorageChange,
 } from './update.js';
+import { onlyChanged } from './ratchet.js';
 import { validateWindows } from './windows.js';
 
 export type { FieldError } from './field-error.js';
@@ -44,6 +45,10 @@ export interface ValidationResult {
 /** Type errors against the schema (a bypassed webhook or a hand-edited object can hold anything). */
 /** Compiled once: checking a well-formed spec is the hot path of every admission request. */
 const specChecker = TypeCompiler.Compile(PostgresDBSpec);
+
+export function hasValidShape(spec: unknown): boolean {
+  return specChecker.Check(spec);
+}
 
 export function validateShape(spec: unknown): FieldError[] {
   if (spec === null || typeof spec !== 'object')
@@ -100,7 +105,9 @@ export function validateObject(object: PostgresDB, config: OperatorConfig): Vali
 function checkRules(object: PostgresDB, config: OperatorConfig): ValidationResult {
   const spec = object.spec;
   const name = object.metadata?.name;
-  const storageType = spec.storage.type ?? config.defaults.storageType;
+  // An adopted instance's storage type is whatever RDS reports when the spec leaves it empty.
+  const storageType =
+    spec.storage.type ?? (isAdoptingObject(object) ? undefined : config.defaults.storageType);
   const secretName = spec.secretName ?? name;
   const serviceName = spec.serviceName ?? name;
   const errors: FieldError[] = [];
@@ -110,7 +117,7 @@ function checkRules(object: PostgresDB, config: OperatorConfig): ValidationResul
   };
   add(validateInstanceClass(spec.instanceClass));
   add(validateEngineVersion(spec.engineVersion));
-  add(validateStorage(spec.storage, storageType, config.storageRules));
+  if (storageType) add(validateStorage(spec.storage, storageType, config.storageRules));
   if (spec.databaseName !== undefined) add(validateDatabaseName(spec.databaseName));
   add(validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername));
   add(validateBackupRetention(spec.backup?.retentionDays));
@@ -126,7 +133,9 @@ function checkRules(object: PostgresDB, config: OperatorConfig): ValidationResul
   add(validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]));
   return {
     errors,
-    warnings: storageWarnings(storageType, config.storageRules).concat(settingsWarnings(spec)),
+    warnings: (storageType ? storageWarnings(storageType, config.storageRules) : []).concat(
+      settingsWarnings(spec),
+    ),
   };
 }
 
@@ -149,7 +158,9 @@ function metadataOnlyUpdate(next: PostgresDB, previous: PostgresDB): ValidationR
 /**
  * UPDATE: the old object is defaulted first, so a new default never reads as a change. A spec that
  * did not change is not re-validated (a rule added later, or a stored object of the wrong shape, must
- * not block a metadata-only edit, such as removing the finalizer during deletion).
+ * not block a metadata-only edit, such as removing the finalizer during deletion), and of a changed
+ * spec only the changed parts must meet today's rules (ratcheting: a value stored under older limits
+ * that RDS still accepts does not block an unrelated edit).
  */
 export function validateUpdate(
   next: PostgresDB,
@@ -166,7 +177,7 @@ export function validateUpdate(
   const result = validateObject(nextDefaulted, config);
   return {
     errors: [
-      ...result.errors,
+      ...onlyChanged(result.errors, nextDefaulted, previousDefaulted),
       ...validateImmutableFields(nextDefaulted, previousDefaulted),
       ...validateIdentifierUnchanged(nextDefaulted, previousDefaulted),
       ...validateStorageChange(nextDefaulted, previousDefaulted, config.storageRules),

@@ -1,10 +1,16 @@
 import jsonPatch from 'fast-json-patch';
 import { KIND } from '../api/constants.js';
 import { applyDefaults, canApplyDefaults } from '../api/defaults.js';
+import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { converters } from '../conversion/converters.js';
+import { admissionPolicyErrors, adoptionRequested } from '../policy/check.js';
+import { applyPolicyDefaults, IDENTIFIER_PATH } from '../policy/evaluate.js';
+import type { PolicySource } from '../policy/store.js';
+import { fieldError } from '../validation/field-error.js';
 import { type FieldError, formatFieldError, validateCreate, validateUpdate } from '../validation/index.js';
+import type { AdoptionAuthorizer } from './adoption-authorizer.js';
 import {
   type AdmissionRequest,
   type AdmissionResponse,
@@ -14,6 +20,13 @@ import {
   patched,
   withWarnings,
 } from './admission-review.js';
+
+/** What the admission handlers read besides the request. */
+export interface AdmissionContext {
+  config: OperatorConfig;
+  policies: PolicySource;
+  adoption: AdoptionAuthorizer;
+}
 
 const DEPRECATION_WARNING =
   'stow.dev/v1alpha1 is deprecated: write stow.dev/v1beta1 (see docs/upgrading.md); your object is stored as v1beta1';
@@ -61,30 +74,87 @@ function objectsOf(request: AdmissionRequest): {
 }
 
 /** Fills empty fields; the patch is the diff between the raw object and its defaulted copy. */
-export function mutate(request: AdmissionRequest, config: OperatorConfig): AdmissionResponse {
+export function mutate(
+  request: AdmissionRequest,
+  context: AdmissionContext,
+): AdmissionResponse | Promise<AdmissionResponse> {
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allowed(request.uid);
   const { object, problem } = objectsOf(request);
   if (!object) return errored(request.uid, 400, problem ?? 'bad request');
   // A spec defaulting cannot fill is left for /validate to deny with every reason; and an object on
   // its way out is not rewritten, so deletion can always finish.
   if (!canApplyDefaults(object.spec) || object.metadata.deletionTimestamp) return allowed(request.uid);
-  const defaulted = applyDefaults(object, config);
+  const policies = context.policies.policiesFor(namespaceOf(request, object));
+  return policies instanceof Promise
+    ? policies.then((found) => defaultedPatch(request.uid, object, found, context.config))
+    : defaultedPatch(request.uid, object, policies, context.config);
+}
+
+function defaultedPatch(
+  uid: string,
+  object: PostgresDB,
+  policies: readonly PostgresDBPolicy[],
+  config: OperatorConfig,
+): AdmissionResponse {
+  const defaulted = applyDefaults(applyPolicyDefaults(object, policies, config), config);
   // Defaulting touches spec only, so only spec is diffed (metadata.managedFields can be large); the
   // wrapper gives the operations their /spec paths.
   const operations = jsonPatch.compare({ spec: object.spec }, { spec: defaulted.spec });
-  return patched(request.uid, operations);
+  return patched(uid, operations);
 }
 
-export function validate(request: AdmissionRequest, config: OperatorConfig): AdmissionResponse {
+function namespaceOf(request: AdmissionRequest, object: PostgresDB): string {
+  return request.namespace ?? object.metadata.namespace ?? '';
+}
+
+/**
+ * Stow's rules (pure), then the platform's policies for the namespace, then, for an adoption, whether
+ * the user holds the adopt verb. Every violation is listed at once.
+ */
+export function validate(
+  request: AdmissionRequest,
+  context: AdmissionContext,
+): AdmissionResponse | Promise<AdmissionResponse> {
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allowed(request.uid);
   const { object, oldObject, problem } = objectsOf(request);
   if (!object) return errored(request.uid, 400, problem ?? 'bad request');
+  const { config } = context;
   const result =
     request.operation === 'UPDATE' && oldObject
       ? validateUpdate(object, oldObject, config)
       : validateCreate(object, config);
   const warnings = requestedAsAlpha(request) ? [DEPRECATION_WARNING, ...result.warnings] : result.warnings;
-  if (result.errors.length)
-    return withWarnings(denied(request.uid, denialMessage(request, object, result.errors)), warnings);
+  const namespace = namespaceOf(request, object);
+  const previous = request.operation === 'UPDATE' ? oldObject : undefined;
+  const decide = (policies: readonly PostgresDBPolicy[]) => {
+    const errors = [
+      ...result.errors,
+      ...admissionPolicyErrors(object, previous, namespace, config, policies),
+    ];
+    const adopting = errors.length === 0 ? adoptionRequested(object, previous) : undefined;
+    if (adopting === undefined) return respond(request, object, errors, warnings);
+    return context.adoption
+      .mayAdopt(request.userInfo, namespace, object.metadata.name ?? request.name ?? '')
+      .then((answer) =>
+        respond(
+          request,
+          object,
+          answer.allowed ? [] : [fieldError(IDENTIFIER_PATH, `cannot adopt: ${answer.reason}`, adopting)],
+          warnings,
+        ),
+      );
+  };
+  const policies = context.policies.policiesFor(namespace);
+  return policies instanceof Promise ? policies.then(decide) : decide(policies);
+}
+
+function respond(
+  request: AdmissionRequest,
+  object: PostgresDB,
+  errors: FieldError[],
+  warnings: string[],
+): AdmissionResponse {
+  if (errors.length)
+    return withWarnings(denied(request.uid, denialMessage(request, object, errors)), warnings);
   return withWarnings(allowed(request.uid), warnings);
 }

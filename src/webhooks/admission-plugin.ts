@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { OperatorConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
-import { mutate, validate } from './admission-handlers.js';
+import { type AdmissionContext, mutate, validate } from './admission-handlers.js';
 import { type RequestMetrics, routeOf } from './request-metrics.js';
 import {
   type AdmissionRequest,
@@ -14,7 +13,7 @@ import {
 } from './admission-review.js';
 
 export interface AdmissionPluginOptions {
-  config: OperatorConfig;
+  context: AdmissionContext;
   logger: Logger;
   /** Every response of these routes is recorded here, answers and errors alike. */
   metrics: RequestMetrics;
@@ -22,29 +21,55 @@ export interface AdmissionPluginOptions {
   handleError: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
 }
 
-type Handler = (request: AdmissionRequest, config: OperatorConfig) => AdmissionResponse;
+type Handler = (
+  request: AdmissionRequest,
+  context: AdmissionContext,
+) => AdmissionResponse | Promise<AdmissionResponse>;
 
-/** The handler's response; a thrown error becomes an errored review, and a denial a debug line. */
-function answer(url: string, handler: Handler, request: AdmissionRequest, opts: AdmissionPluginOptions) {
-  try {
-    const response = handler(request, opts.config);
-    if (!response.allowed) {
-      opts.logger.debug(
-        {
-          uid: request.uid,
-          op: request.operation,
-          name: request.name,
-          ns: request.namespace,
-          message: response.status?.message,
-        },
-        `${url} denied`,
-      );
-    }
-    return response;
-  } catch (error) {
+/**
+ * The handler's response; a thrown error becomes an errored review, and a denial a debug line. Most
+ * reviews are answered synchronously; a promise only where the API server must be asked (a namespace
+ * not yet seen, an adoption's SubjectAccessReview).
+ */
+function answer(
+  url: string,
+  handler: Handler,
+  request: AdmissionRequest,
+  opts: AdmissionPluginOptions,
+): AdmissionResponse | Promise<AdmissionResponse> {
+  const failed = (error: unknown) => {
     opts.logger.error({ err: error, uid: request.uid }, `${url} failed`);
     return errored(request.uid, 500, `internal error in ${url}: ${(error as Error).message}`);
+  };
+  try {
+    const response = handler(request, opts.context);
+    return response instanceof Promise
+      ? response.then((settled) => logDenial(url, request, settled, opts), failed)
+      : logDenial(url, request, response, opts);
+  } catch (error) {
+    return failed(error);
   }
+}
+
+function logDenial(
+  url: string,
+  request: AdmissionRequest,
+  response: AdmissionResponse,
+  opts: AdmissionPluginOptions,
+): AdmissionResponse {
+  if (!response.allowed) {
+    opts.logger.debug(
+      {
+        uid: request.uid,
+        op: request.operation,
+        name: request.name,
+        ns: request.namespace,
+        message: response.status?.message,
+      },
+      `${url} denied`,
+    );
+  }
+  return response;
 }
 
 /** /mutate and /validate: every well-formed AdmissionReview is answered with a review. */
@@ -62,8 +87,13 @@ export async function admissionPlugin(app: FastifyInstance, opts: AdmissionPlugi
       url,
       { schema: { body: AdmissionReviewBody, response: { 200: AdmissionReviewReply } } },
       (req, reply) => {
-        reply.send(review(req.body.apiVersion, answer(url, handler, req.body.request, opts)));
-        opts.metrics.record(url, reply);
+        const send = (response: AdmissionResponse) => {
+          reply.send(review(req.body.apiVersion, response));
+          opts.metrics.record(url, reply);
+        };
+        const response = answer(url, handler, req.body.request, opts);
+        if (response instanceof Promise) void response.then(send);
+        else send(response);
       },
     );
   route('/mutate', mutate);

@@ -17,6 +17,8 @@ export const AdmissionReviewBody = Type.Object({
     object: Type.Optional(Type.Unknown()),
     oldObject: Type.Optional(Type.Unknown()),
     dryRun: Type.Optional(Type.Boolean()),
+    // Read only to authorize an adoption (a SubjectAccessReview), which checks its parts itself.
+    userInfo: Type.Optional(Type.Unknown()),
   }),
 });
 export type AdmissionReviewBody = Static<typeof AdmissionReviewBody>;

@@ -9,6 +9,8 @@ import Fastify, {
 import type { Registry } from 'prom-client';
 import type { OperatorConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
+import { NO_POLICIES, type PolicySource } from '../policy/store.js';
+import { type AdoptionAuthorizer, NO_ADOPTION } from './adoption-authorizer.js';
 import { admissionPlugin } from './admission-plugin.js';
 import { healthPlugin } from './health-plugin.js';
 import { parseJsonBody } from './json-body.js';
@@ -27,6 +29,10 @@ export interface WebhookServerOptions {
   /** Further routes on the same server, e.g. the conversion webhook. */
   plugins?: FastifyPluginAsync[];
   admission?: boolean;
+  /** Platform policies by namespace. Default: none. */
+  policies?: PolicySource;
+  /** Who may adopt existing instances. Default: nobody. */
+  adoption?: AdoptionAuthorizer;
 }
 
 function clientErrorMessage(error: FastifyError): string {
@@ -81,7 +87,12 @@ export function buildWebhookServer(opts: WebhookServerOptions): FastifyInstance 
   // them about 3 µs of server CPU per request (ADR 0013). The other routes are recorded by the hook of
   // the context they are registered in, and unknown routes by the not-found handler.
   if (opts.admission ?? true) {
-    app.register(admissionPlugin, { config: opts.config, logger: opts.logger, metrics, handleError });
+    const context = {
+      config: opts.config,
+      policies: opts.policies ?? NO_POLICIES,
+      adoption: opts.adoption ?? NO_ADOPTION,
+    };
+    app.register(admissionPlugin, { context, logger: opts.logger, metrics, handleError });
   }
   app.register(async (instrumented) => {
     instrumented.addHook('onResponse', metrics.onResponse);

@@ -53,6 +53,7 @@ t.test('the shipped configuration loads with the api.md defaults', async (t) => 
     extraTags: {},
     resyncPeriodSeconds: 300,
     reconcileConcurrency: 4,
+    requirePolicy: false,
     watchNamespaces: [],
     storageRules: shippedRules,
   });

@@ -29,6 +29,7 @@ const config = {
   extraTags: { env: 'test' },
   resyncPeriodSeconds: 300,
   reconcileConcurrency: 4,
+  requirePolicy: false,
   storageRules: {} as OperatorConfig['storageRules'],
 } satisfies OperatorConfig;
 

@@ -268,8 +268,19 @@ function keeps(input: unknown, output: unknown, path = ''): boolean {
   });
 }
 
+/** An adopting object gets the Kubernetes-side defaults only; its instance settings stay as RDS has them. */
 function fillsEverything(object: PostgresDB, spec: PostgresDB['spec'], config: OperatorConfig): boolean {
   const named = Boolean(object.metadata.name);
+  if (typeof object.metadata.annotations?.['stow.dev/identifier'] === 'string') {
+    return (
+      spec.deletionPolicy !== undefined &&
+      spec.engineVersion === object.spec.engineVersion &&
+      spec.multiAZ === object.spec.multiAZ &&
+      spec.publiclyAccessible === object.spec.publiclyAccessible &&
+      spec.masterUsername === object.spec.masterUsername &&
+      (!named || (spec.secretName !== undefined && spec.serviceName !== undefined))
+    );
+  }
   return (
     spec.engineVersion !== undefined &&
     spec.storage.type !== undefined &&

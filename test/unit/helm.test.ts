@@ -85,10 +85,15 @@ t.test('the defaults render the whole operator', async (t) => {
     'Certificate/stow-ca',
     'Certificate/stow-webhook',
     'ClusterRole/stow-operator',
+    'ClusterRole/stow-policy-reader',
+    'ClusterRole/stow-policy-view',
+    'ClusterRole/stow-postgresdb-adopt',
     'ClusterRole/stow-postgresdb-edit',
     'ClusterRole/stow-postgresdb-view',
     'ClusterRoleBinding/stow-operator',
+    'ClusterRoleBinding/stow-policy-reader',
     'ConfigMap/stow-config',
+    'CustomResourceDefinition/postgresdbpolicies.stow.dev',
     'CustomResourceDefinition/postgresdbs.stow.dev',
     'Deployment/stow',
     'Issuer/stow-ca',
@@ -294,9 +299,17 @@ t.test('the pod passes the restricted Pod Security Standard, with a read-only ro
 t.test('the CRD is what `stow crds` prints, pointed at the release webhook Service', async (t) => {
   const printed = run(process.execPath, [join(root, 'dist/src/cli/main.js'), 'crds']);
   t.equal(printed.code, 0, printed.stderr);
-  const generated = parse(printed.stdout);
+  const [generated, generatedPolicy] = parseAllDocuments(printed.stdout).map((document) => document.toJS());
   const committed = parse(readFileSync(join(chart, 'files/postgresdbs.stow.dev.yaml'), 'utf8'));
   t.same(committed, generated, 'helm/stow/files/postgresdbs.stow.dev.yaml is up to date with `stow crds`');
+  const committedPolicy = parse(readFileSync(join(chart, 'files/postgresdbpolicies.stow.dev.yaml'), 'utf8'));
+  t.same(
+    committedPolicy,
+    generatedPolicy,
+    'files/postgresdbpolicies.stow.dev.yaml is up to date with `stow crds`',
+  );
+  const renderedPolicy = one(render(t), 'CustomResourceDefinition', 'postgresdbpolicies.stow.dev');
+  t.same(renderedPolicy.spec, generatedPolicy.spec, 'the chart installs the policy CRD as generated');
 
   for (const [title, sets, namespace] of [
     ['defaults', [], NS],
@@ -304,7 +317,7 @@ t.test('the CRD is what `stow crds` prints, pointed at the release webhook Servi
   ] as const) {
     const result = template([...sets], namespace === NS ? [] : ['--namespace', namespace]);
     t.equal(result.code, 0, result.stderr);
-    const crd = one(result.objects, 'CustomResourceDefinition');
+    const crd = one(result.objects, 'CustomResourceDefinition', 'postgresdbs.stow.dev');
     t.same(crd.metadata.name, generated.metadata.name, title);
     t.same(crd.spec.versions, generated.spec.versions, `${title}: versions and schemas equal`);
     t.same(crd.spec.names, generated.spec.names);
@@ -320,7 +333,7 @@ t.test('the CRD is what `stow crds` prints, pointed at the release webhook Servi
   }
   const objects = render(t, ['crds.install=false']);
   t.equal(find(objects, 'CustomResourceDefinition').length, 0, 'crds.install=false leaves it out');
-  const notKept = one(render(t, ['crds.keep=false']), 'CustomResourceDefinition');
+  const notKept = one(render(t, ['crds.keep=false']), 'CustomResourceDefinition', 'postgresdbs.stow.dev');
   t.notOk(notKept.metadata.annotations?.['helm.sh/resource-policy']);
 });
 
@@ -387,7 +400,7 @@ t.test('cert-manager off: a generated CA, certificate and caBundle that belong t
   }
   t.ok(new Date(cert.validTo).getTime() > Date.now() + 365 * 86400_000, 'valid for years');
 
-  const crd = one(objects, 'CustomResourceDefinition');
+  const crd = one(objects, 'CustomResourceDefinition', 'postgresdbs.stow.dev');
   const bundles = [
     crd.spec.conversion.webhook.clientConfig.caBundle,
     ...one(objects, 'MutatingWebhookConfiguration').webhooks.map((w: Manifest) => w.clientConfig.caBundle),
@@ -487,6 +500,12 @@ t.test('each release elects its leader on a Lease of its own, and may touch only
   t.same(leases.resourceNames, ['payments-stow-controller']);
 });
 
+const POLICY_READER_RULES = [
+  { apiGroups: ['stow.dev'], resources: ['postgresdbpolicies'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+];
+
 t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t) => {
   const objects = render(t);
   t.same(one(objects, 'ClusterRole', 'stow-operator').rules, MANAGED_RULES);
@@ -494,7 +513,26 @@ t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t)
   t.equal(leaderRole.metadata.namespace, NS);
   t.same(leaderRole.rules, LEASE_RULES);
   const subject = [{ kind: 'ServiceAccount', name: 'stow', namespace: NS }];
-  t.same(one(objects, 'ClusterRoleBinding').subjects, subject);
+  t.same(one(objects, 'ClusterRoleBinding', 'stow-operator').subjects, subject);
+  t.same(one(objects, 'ClusterRoleBinding', 'stow-policy-reader').subjects, subject);
+  t.same(
+    one(objects, 'ClusterRole', 'stow-policy-reader').rules,
+    POLICY_READER_RULES,
+    'read-only, plus SubjectAccessReviews',
+  );
+  t.same(one(objects, 'ClusterRole', 'stow-postgresdb-adopt').rules, [
+    { apiGroups: ['stow.dev'], resources: ['postgresdbs'], verbs: ['adopt'] },
+  ]);
+  t.notOk(
+    one(objects, 'ClusterRole', 'stow-postgresdb-adopt').metadata.labels[
+      'rbac.authorization.k8s.io/aggregate-to-edit'
+    ],
+    'the adopt verb is not aggregated into edit',
+  );
+  for (const role of find(objects, 'ClusterRole').filter((r) => r.metadata.name !== 'stow-operator'))
+    for (const rule of role.rules)
+      if (rule.resources.includes('postgresdbpolicies'))
+        t.same(rule.verbs, ['get', 'list', 'watch'], `${role.metadata.name}: policies are read-only`);
   t.same(one(objects, 'RoleBinding').subjects, subject);
   for (const role of [...find(objects, 'ClusterRole'), ...find(objects, 'Role')]) {
     for (const rule of role.rules) {
@@ -507,8 +545,8 @@ t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t)
   }
   t.same(
     find(objects, 'ClusterRoleBinding').map((b) => b.roleRef.name),
-    ['stow-operator'],
-    'the aggregated ClusterRoles are bound to nobody',
+    ['stow-operator', 'stow-policy-reader'],
+    'the aggregated ClusterRoles and the adopt role are bound to nobody',
   );
 
   const scoped = render(t, SWITCHES.watchNamespaces!);
@@ -516,10 +554,20 @@ t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t)
     find(scoped, 'ClusterRole')
       .map((r) => r.metadata.name)
       .sort(),
-    ['stow-postgresdb-edit', 'stow-postgresdb-view'],
-    'no operator ClusterRole',
+    [
+      'stow-policy-reader',
+      'stow-policy-view',
+      'stow-postgresdb-adopt',
+      'stow-postgresdb-edit',
+      'stow-postgresdb-view',
+    ],
+    'no operator ClusterRole (the policy reader is read-only)',
   );
-  t.equal(find(scoped, 'ClusterRoleBinding').length, 0, 'no ClusterRoleBinding');
+  t.same(
+    find(scoped, 'ClusterRoleBinding').map((b) => b.roleRef.name),
+    ['stow-policy-reader'],
+    'only the policy reader is bound cluster-wide',
+  );
   const roles = find(scoped, 'Role', 'stow-operator');
   t.same(
     roles.map((r) => r.metadata.namespace),

@@ -21,6 +21,7 @@ import type { Secret, Service } from '../../src/controller/kube/types.js';
 import { StaleObservation } from '../../src/controller/reconcile-error.js';
 import { reconcileLive } from '../../src/controller/reconciler.js';
 import { loadConfig } from '../../src/config/load.js';
+import { NO_POLICIES, type PolicySource, staticPolicies } from '../../src/policy/store.js';
 import { silentLogger } from '../../src/util/logger.js';
 
 const config: OperatorConfig = { ...loadConfig(), clusterName: 'unit' };
@@ -201,7 +202,7 @@ interface RecordedEvent {
   message: string;
 }
 
-function setup() {
+function setup(options: { policies?: PolicySource } = {}) {
   const rds = new FakeRds();
   const kube = new FakeKube();
   const events: RecordedEvent[] = [];
@@ -217,6 +218,7 @@ function setup() {
     secrets: { get: (key) => kube.secrets.get(key.split('/')[1]!) },
     services: { get: (key) => kube.services.get(key.split('/')[1]!) },
     events: sink,
+    policies: options.policies ?? NO_POLICIES,
     logger: silentLogger(),
     pollIntervalMs: 1000,
     now: () => new Date('2025-01-01T00:00:00Z'),
@@ -429,20 +431,193 @@ t.test('an invalid spec: Synced=False with the reasons, and no AWS call', async 
   t.notOk(kube.objects.get('bad')?.metadata.finalizers, 'no finalizer: nothing to clean up');
 });
 
-t.test('adoption of an unmanaged instance: tags, then a new password once available', async (t) => {
-  const { rds, kube, add, live } = setup();
+const adoptionAllowed = staticPolicies(
+  [
+    {
+      apiVersion: 'stow.dev/v1beta1',
+      kind: 'PostgresDBPolicy',
+      metadata: { name: 'legacy' },
+      spec: { adoption: { enabled: true, identifiers: ['legacy-*'] }, allowPublicAccess: true },
+    },
+  ],
+  {},
+);
+
+/** An instance set up by hand, far from Stow's defaults. */
+function handMadeInput(identifier: string): CreateInstanceInput {
+  return {
+    ...baseInput(identifier),
+    engineVersion: '14.10',
+    multiAZ: true,
+    backupRetentionDays: 30,
+    deletionProtection: true,
+    publiclyAccessible: true,
+    securityGroupIds: ['sg-0123456789abcdef0'],
+    masterUsername: 'postgres',
+    tags: { team: 'old' },
+  };
+}
+
+t.test('adoption with a minimal spec changes nothing on the instance; status reflects it', async (t) => {
+  const { rds, kube, add, live } = setup({ policies: adoptionAllowed });
+  await rds.createInstance(handMadeInput('legacy-db'));
+  rds.becomeAvailable('legacy-db');
+  kube.secrets.set('legacy-credentials', {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'legacy-credentials', namespace: 'shop', resourceVersion: '1' },
+    data: { password: Buffer.from('original-password').toString('base64') },
+  });
+  add(
+    'legacy',
+    {},
+    { [ANNOTATION_IDENTIFIER]: 'legacy-db', 'stow.dev/credentials-secret': 'legacy-credentials' },
+  );
+  for (let run = 0; run < 3; run++) await live('legacy');
+  t.notOk(rds.calls.includes('modify'), `no ModifyDBInstance: ${rds.calls.join(',')}`);
+  const instance = rds.instances.get('legacy-db')!;
+  t.match(instance, {
+    engineVersion: '14.10',
+    multiAZ: true,
+    backupRetentionDays: 30,
+    deletionProtection: true,
+    publiclyAccessible: true,
+  });
+  t.equal(instance.tags['stow.dev/uid'], 'uid-legacy', 'claimed by tags');
+  t.equal(rds.passwords.get('legacy-db'), 'original-password', 'password untouched');
+  const secret = kube.secrets.get('legacy')!;
+  t.match(decodeSecretData(secret), { password: 'original-password', username: 'postgres' });
+  t.same(
+    kube.secrets.get('legacy-credentials')?.metadata,
+    { name: 'legacy-credentials', namespace: 'shop', resourceVersion: '1' },
+    'the named Secret is only read',
+  );
+  t.match(kube.objects.get('legacy')?.status, { dbInstanceIdentifier: 'legacy-db', phase: 'Available' });
+  t.match(condition(kube.objects.get('legacy'), 'PolicyCompliant'), { status: 'True' });
+});
+
+t.test('adoption: the master password is reset only when asked', async (t) => {
+  const { rds, kube, add, live } = setup({ policies: adoptionAllowed });
   await rds.createInstance({ ...baseInput('legacy-db'), tags: { team: 'old' } });
   rds.becomeAvailable('legacy-db');
   add('legacy', {}, { [ANNOTATION_IDENTIFIER]: 'legacy-db' });
   await live('legacy');
-  const instance = rds.instances.get('legacy-db')!;
-  t.equal(instance.tags['stow.dev/uid'], 'uid-legacy');
-  t.equal(instance.tags.team, 'old');
+  t.match(condition(kube.objects.get('legacy'), 'Synced'), {
+    status: 'False',
+    reason: 'AdoptionNeedsCredentials',
+  });
+  t.notOk(kube.secrets.has('legacy'), 'no Secret without a known password');
+  t.equal(rds.passwords.get('legacy-db'), 'original-password');
+  t.notOk(rds.calls.includes('modify'));
+
+  add('legacy', {}, { [ANNOTATION_IDENTIFIER]: 'legacy-db', 'stow.dev/reset-master-password': 'true' });
+  await live('legacy');
   const secret = kube.secrets.get('legacy')!;
-  t.equal(rds.passwords.get('legacy-db'), decodeSecretData(secret).password, 'password set on the instance');
+  t.equal(
+    rds.passwords.get('legacy-db'),
+    decodeSecretData(secret).password,
+    'new password set on the instance',
+  );
+  t.not(decodeSecretData(secret).password, 'original-password');
   t.notOk(secret.metadata.annotations?.['stow.dev/password-reset'], 'reset marker removed');
-  t.equal(decodeSecretData(secret).username, 'stow_admin');
-  t.match(kube.objects.get('legacy')?.status, { dbInstanceIdentifier: 'legacy-db', phase: 'Available' });
+});
+
+t.test('adoption: refused without a policy allowing it, and never takes over a Secret', async (t) => {
+  const noPolicy = setup();
+  await noPolicy.rds.createInstance(baseInput('legacy-db'));
+  noPolicy.rds.becomeAvailable('legacy-db');
+  noPolicy.add(
+    'legacy',
+    {},
+    { [ANNOTATION_IDENTIFIER]: 'legacy-db', 'stow.dev/reset-master-password': 'true' },
+  );
+  await noPolicy.live('legacy');
+  t.match(condition(noPolicy.kube.objects.get('legacy'), 'Synced'), {
+    status: 'False',
+    reason: 'AdoptionRefused',
+  });
+  t.same(noPolicy.rds.mutatingCalls(), ['create'], 'no tag, no modify');
+
+  const { rds, kube, add, live } = setup({ policies: adoptionAllowed });
+  await rds.createInstance(baseInput('legacy-db'));
+  rds.becomeAvailable('legacy-db');
+  const foreign = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'legacy', namespace: 'shop', resourceVersion: '1' },
+    data: { password: Buffer.from('somebody-elses').toString('base64') },
+  } as const;
+  kube.secrets.set('legacy', structuredClone(foreign) as Secret);
+  add('legacy', {}, { [ANNOTATION_IDENTIFIER]: 'legacy-db', 'stow.dev/reset-master-password': 'true' });
+  await live('legacy');
+  t.match(condition(kube.objects.get('legacy'), 'Synced'), { status: 'False', reason: 'SecretConflict' });
+  t.same(kube.secrets.get('legacy'), foreign, 'the Secret is left as it was');
+  t.equal(rds.passwords.get('legacy-db'), 'original-password');
+});
+
+t.test('adoption refused for an instance released by another namespace or cluster', async (t) => {
+  for (const [title, clusterName, namespace] of [
+    ['another namespace', config.clusterName, 'other'],
+    ['another cluster', 'elsewhere', 'shop'],
+  ] as const) {
+    const { rds, kube, add, live } = setup({ policies: adoptionAllowed });
+    const tags = {
+      ...ownershipTags({ clusterName, namespace, name: 'owner', uid: 'uid-owner' }),
+      [TAG_MANAGED_BY]: 'retained',
+    };
+    await rds.createInstance({ ...baseInput('legacy-db'), tags });
+    rds.becomeAvailable('legacy-db');
+    add('legacy', {}, { [ANNOTATION_IDENTIFIER]: 'legacy-db', 'stow.dev/reset-master-password': 'true' });
+    await live('legacy');
+    t.match(
+      condition(kube.objects.get('legacy'), 'Synced'),
+      { status: 'False', reason: 'AdoptionRefused' },
+      title,
+    );
+    t.same(rds.mutatingCalls(), ['create'], `${title}: no tag, no modify`);
+  }
+});
+
+t.test('policies: a violating instance is not created; a violating change is not applied', async (t) => {
+  const policies = staticPolicies([
+    {
+      apiVersion: 'stow.dev/v1beta1',
+      kind: 'PostgresDBPolicy',
+      metadata: { name: 'tenants' },
+      spec: { instanceClasses: ['db.t3.*'], storage: { maxSizeGiB: 100 } },
+    },
+  ]);
+  const { rds, kube, add, live, events, identifier } = setup({ policies });
+  add('big', { storage: { sizeGiB: 500 } });
+  await live('big');
+  t.same(rds.mutatingCalls(), [], 'no AWS write');
+  const synced = condition(kube.objects.get('big'), 'Synced');
+  t.match(synced, { status: 'False', reason: 'PolicyViolation' });
+  t.match(
+    synced?.message,
+    /spec\.storage\.sizeGiB: must be at most 100 under PostgresDBPolicy "tenants" \(got 500\)/,
+  );
+
+  add('orders');
+  await live('orders');
+  rds.becomeAvailable(identifier('orders'));
+  await live('orders');
+  t.match(condition(kube.objects.get('orders'), 'PolicyCompliant'), { status: 'True' });
+  kube.objects.get('orders')!.spec.instanceClass = 'db.r6g.large';
+  kube.objects.get('orders')!.spec.deletionProtection = true;
+  await live('orders');
+  const instance = rds.instances.get(identifier('orders'))!;
+  t.equal(instance.instanceClass, 'db.t3.small', 'the violating class is not applied');
+  t.equal(instance.deletionProtection, true, 'the allowed change is');
+  t.match(condition(kube.objects.get('orders'), 'PolicyCompliant'), {
+    status: 'False',
+    reason: 'PolicyViolation',
+    message: /spec\.instanceClass: not allowed by PostgresDBPolicy "tenants"/,
+  });
+  t.ok(
+    events.some((e) => e.reason === 'PolicyViolation' && /instanceClass/.test(e.message)),
+    'an Event says why',
+  );
 });
 
 t.test('adoption refused when another resource owns the instance', async (t) => {

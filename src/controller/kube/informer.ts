@@ -26,6 +26,8 @@ export interface InformerOptions<T> {
   /** List again this often, to catch anything a watch missed. */
   relistPeriodMs?: number;
   pageSize?: number;
+  /** Applied to every object before it is cached (e.g. to keep only the fields that are read). */
+  transform?: (object: T) => T;
 }
 
 export function keyOf(object: Keyed): string {
@@ -171,7 +173,8 @@ export class Informer<T extends Keyed> {
     }
   }
 
-  private upsert(key: string, object: T): void {
+  private upsert(key: string, received: T): void {
+    const object = this.options.transform ? this.options.transform(received) : received;
     const previous = this.cache.get(key);
     this.cache.set(key, object);
     if (!previous) this.options.handlers.onAdd?.(object);

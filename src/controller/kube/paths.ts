@@ -1,4 +1,4 @@
-import { GROUP, HUB_VERSION, PLURAL } from '../../api/constants.js';
+import { GROUP, HUB_VERSION, PLURAL, POLICY_PLURAL } from '../../api/constants.js';
 
 const enc = encodeURIComponent;
 
@@ -29,4 +29,12 @@ export function resourceOfPath(path: string): string {
     afterVersion[0] === 'namespaces' && afterVersion.length > 2 ? afterVersion.slice(2) : afterVersion;
   if (rest.length === 0) return 'namespaces';
   return rest.length >= 3 ? `${rest[0]}/${rest[2]}` : (rest[0] ?? 'unknown');
+}
+
+export function policyPath(name?: string): string {
+  return `/apis/${GROUP}/${HUB_VERSION}/${POLICY_PLURAL}${name === undefined ? '' : `/${enc(name)}`}`;
+}
+
+export function namespacePath(name?: string): string {
+  return `/api/v1/namespaces${name === undefined ? '' : `/${enc(name)}`}`;
 }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { buildCrd } from '../../../src/api/crd.js';
+import { buildCrd, buildPolicyCrd } from '../../../src/api/crd.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import type { OperatorConfig } from '../../../src/config/schema.js';
 import {
@@ -109,14 +109,17 @@ export function awsEnvironment(emulator: RdsEmulator): Record<string, string> {
 }
 
 export async function installCrd(cp: ControlPlane): Promise<void> {
-  const crd = buildCrd({ versions: ['v1beta1'] });
-  const applied = await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(crd) });
+  const crds = [buildCrd({ versions: ['v1beta1'] }), buildPolicyCrd()];
+  const applied = await cp.kubectl(['apply', '-f', '-'], {
+    input: crds.map((crd) => JSON.stringify(crd)).join('\n'),
+  });
   if (applied.code !== 0) throw new Error(`CRD: ${applied.stderr}`);
   const waited = await cp.kubectl([
     'wait',
     '--for=condition=Established',
     '--timeout=60s',
     'crd/postgresdbs.stow.dev',
+    'crd/postgresdbpolicies.stow.dev',
   ]);
   if (waited.code !== 0) throw new Error(`CRD not established: ${waited.stderr}`);
 }

@@ -1,0 +1,148 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { ObjectMeta } from './meta.js';
+import { DeletionPolicy, StorageType } from './v1beta1.js';
+
+const Patterns = (description: string) =>
+  Type.Array(Type.String({ minLength: 1 }), {
+    description: `${description} Patterns may use * (any run of characters) and ? (one character).`,
+  });
+
+export const LabelSelectorRequirement = Type.Object(
+  {
+    key: Type.String({ description: 'The label key.' }),
+    operator: Type.Union(
+      [Type.Literal('In'), Type.Literal('NotIn'), Type.Literal('Exists'), Type.Literal('DoesNotExist')],
+      { description: 'In, NotIn, Exists or DoesNotExist.' },
+    ),
+    values: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Values for In and NotIn; empty for Exists and DoesNotExist.',
+      }),
+    ),
+  },
+  { description: 'A label selector requirement.' },
+);
+
+export const LabelSelector = Type.Object(
+  {
+    matchLabels: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description: 'Labels a namespace must carry, all of them.',
+      }),
+    ),
+    matchExpressions: Type.Optional(
+      Type.Array(LabelSelectorRequirement, {
+        description: 'Requirements a namespace must meet, all of them.',
+      }),
+    ),
+  },
+  { description: 'A Kubernetes label selector. Empty selects every namespace.' },
+);
+export type LabelSelector = Static<typeof LabelSelector>;
+
+/** A setting the policy either pins to one value (filled in when left empty) or limits to a list. */
+const Choice = (what: string, example: string) =>
+  Type.Object(
+    {
+      pinned: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: `The only ${what} allowed; filled in when the PostgresDB leaves it empty. Example: ${example}.`,
+        }),
+      ),
+      allowed: Type.Optional(Patterns(`The ${what}s allowed.`)),
+    },
+    { description: `Which ${what} PostgresDBs may use: pinned to one, or limited to a list.` },
+  );
+
+export const PostgresDBPolicySpec = Type.Object(
+  {
+    namespaceSelector: Type.Optional(LabelSelector),
+    instanceClasses: Type.Optional(Patterns('Instance classes allowed, e.g. ["db.t3.*", "db.t4g.*"].')),
+    storage: Type.Optional(
+      Type.Object(
+        {
+          types: Type.Optional(Type.Array(StorageType, { description: 'Storage types allowed.' })),
+          maxSizeGiB: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'Upper limit on spec.storage.sizeGiB.' }),
+          ),
+          maxAutoscalingGiB: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'Upper limit on spec.storage.maxSizeGiB.' }),
+          ),
+          maxIops: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'Upper limit on spec.storage.iops.' }),
+          ),
+          maxThroughputMiBps: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'Upper limit on spec.storage.throughputMiBps.' }),
+          ),
+        },
+        { description: 'Limits on storage.' },
+      ),
+    ),
+    allowPublicAccess: Type.Optional(
+      Type.Boolean({ description: 'Whether spec.publiclyAccessible may be true. Default false.' }),
+    ),
+    subnetGroup: Type.Optional(Choice('DB subnet group', 'tenants-private')),
+    securityGroups: Type.Optional(
+      Type.Object(
+        {
+          pinned: Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), {
+              description:
+                'The only set of security groups allowed; filled in when the PostgresDB leaves spec.securityGroupIds empty.',
+            }),
+          ),
+          allowed: Type.Optional(
+            Patterns('Security group ids allowed; each id of a PostgresDB must match one.'),
+          ),
+        },
+        {
+          description:
+            'Which VPC security groups PostgresDBs may use: pinned to one set, or limited to a list.',
+        },
+      ),
+    ),
+    kmsKeys: Type.Optional(Choice('KMS key', 'alias/tenants')),
+    parameterGroup: Type.Optional(Choice('DB parameter group', 'tenants-pg16')),
+    deletionPolicies: Type.Optional(
+      Type.Array(DeletionPolicy, { description: 'Deletion policies allowed, e.g. [Snapshot, Retain].' }),
+    ),
+    requireDeletionProtection: Type.Optional(
+      Type.Boolean({ description: 'spec.deletionProtection must be true. Default false.' }),
+    ),
+    adoption: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Boolean({
+            description:
+              'Whether PostgresDBs may adopt existing RDS instances (the stow.dev/identifier annotation). Off unless set.',
+          }),
+          identifiers: Type.Optional(Patterns('RDS instance identifiers that may be adopted. Empty: none.')),
+        },
+        {
+          description:
+            'Adoption of existing RDS instances. The user also needs the adopt verb on postgresdbs (the stow-postgresdb-adopt ClusterRole).',
+        },
+      ),
+    ),
+  },
+  {
+    description:
+      'Limits for the PostgresDBs of the namespaces this policy selects. Every policy that selects a namespace applies.',
+  },
+);
+export type PostgresDBPolicySpec = Static<typeof PostgresDBPolicySpec>;
+
+export const PostgresDBPolicy = Type.Object(
+  {
+    apiVersion: Type.String({ description: 'stow.dev/v1beta1' }),
+    kind: Type.String({ description: 'PostgresDBPolicy' }),
+    metadata: ObjectMeta,
+    spec: PostgresDBPolicySpec,
+  },
+  {
+    description:
+      'Platform policy for PostgresDBs: allowed classes, storage, network, keys, deletion and adoption, by namespace.',
+  },
+);
+export type PostgresDBPolicy = Static<typeof PostgresDBPolicy>;

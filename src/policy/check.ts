@@ -1,0 +1,59 @@
+import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
+import { applyDefaults } from '../api/defaults.js';
+import type { PostgresDBPolicy } from '../api/policy.js';
+import type { PostgresDB } from '../api/v1beta1.js';
+import type { OperatorConfig } from '../config/schema.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import { isJsonObject } from '../util/json-object.js';
+import type { FieldError } from '../validation/field-error.js';
+import { hasValidShape } from '../validation/index.js';
+import { onlyChanged } from '../validation/ratchet.js';
+import { adoptionViolations, allPolicyViolations, noPolicyError } from './evaluate.js';
+
+function identifierOf(object: PostgresDB | undefined): string | undefined {
+  const annotations = object?.metadata?.annotations;
+  const value = isJsonObject(annotations) ? annotations[ANNOTATION_IDENTIFIER] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The identifier a CREATE or UPDATE asks to adopt: one named by the annotation that the object was
+ * not already bound to. Undefined when nothing is being adopted.
+ */
+export function adoptionRequested(next: PostgresDB, previous: PostgresDB | undefined): string | undefined {
+  const wanted = identifierOf(next);
+  if (wanted === undefined || !previous) return wanted;
+  const bound = identifierOf(previous) ?? previous.status?.dbInstanceIdentifier;
+  return wanted === bound ? undefined : wanted;
+}
+
+/**
+ * Policy rules for an admission request: on CREATE everything, on UPDATE only what changed, so a
+ * tightened policy never blocks an unrelated edit (the controller reports such objects in status).
+ * A spec of the wrong shape is the schema check's to report.
+ */
+export function admissionPolicyErrors(
+  next: PostgresDB,
+  previous: PostgresDB | undefined,
+  namespace: string,
+  config: OperatorConfig,
+  policies: readonly PostgresDBPolicy[],
+): FieldError[] {
+  const adopting = adoptionRequested(next, previous);
+  const errors: FieldError[] =
+    adopting === undefined ? [] : adoptionViolations(adopting, namespace, policies);
+  if (policies.length === 0) {
+    if (!previous && config.requirePolicy) errors.push(noPolicyError(namespace));
+    return errors;
+  }
+  if (!hasValidShape(next.spec)) return errors;
+  if (previous && hasValidShape(previous.spec) && canonicalJson(previous.spec) === canonicalJson(next.spec))
+    return errors;
+  const nextDefaulted = applyDefaults(next, config);
+  const violations = allPolicyViolations(nextDefaulted.spec, config, policies);
+  const kept =
+    previous && hasValidShape(previous.spec)
+      ? onlyChanged(violations, nextDefaulted, applyDefaults(previous, config))
+      : violations;
+  return [...kept, ...errors];
+}
