@@ -80,7 +80,10 @@ export const PostgresDBPolicySpec = Type.Object(
       ),
     ),
     allowPublicAccess: Type.Optional(
-      Type.Boolean({ description: 'Whether spec.publiclyAccessible may be true. Default false.' }),
+      Type.Boolean({
+        description:
+          'Whether spec.publiclyAccessible may be true. Unset: this policy has no say (set it to false to forbid public access).',
+      }),
     ),
     subnetGroup: Type.Optional(Choice('DB subnet group', 'tenants-private')),
     securityGroups: Type.Optional(

@@ -6,6 +6,7 @@ import { createLogger } from '../util/logger.js';
 import { createRegistry } from '../util/metrics.js';
 import { CertWatcher } from '../webhooks/cert-watcher.js';
 import { buildMetricsServer, buildWebhookServer, replaceCertificate } from '../webhooks/server.js';
+import type { RunningController } from '../controller/index.js';
 import { createKubeClient } from '../controller/kube/client.js';
 import { PolicyStore } from '../policy/store.js';
 import { subjectAccessReviewAuthorizer } from '../webhooks/adoption-authorizer.js';
@@ -38,6 +39,7 @@ function port(value: string | undefined, fallback: number, flag: string): number
 
 export interface RunningOperator {
   webhookServer?: FastifyInstance;
+  controller?: RunningController;
   metricsServer: FastifyInstance;
   stop(): Promise<void>;
 }
@@ -135,7 +137,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
     })();
     return stopping;
   };
-  return { webhookServer, metricsServer, stop };
+  return { webhookServer, controller, metricsServer, stop };
 }
 
 export async function runOperator(flags: RunFlags): Promise<number> {

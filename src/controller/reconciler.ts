@@ -333,7 +333,8 @@ class LiveReconcile {
   private credentialsWithout(): Omit<Credentials, 'password'> {
     return {
       username: this.instance?.masterUsername || this.spec.masterUsername!,
-      databaseName: this.instance?.databaseName || this.spec.databaseName!,
+      // An instance created without a database name has only RDS's default one.
+      databaseName: this.instance?.databaseName || this.spec.databaseName || 'postgres',
     };
   }
 

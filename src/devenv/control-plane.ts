@@ -65,6 +65,7 @@ const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
 /** Enough for owner-reference GC, namespace deletion, default service accounts and aggregated roles. */
 const CONTROLLERS = [
   'garbagecollector',
+  'resourcequota',
   'namespace',
   'serviceaccount',
   'serviceaccount-token',

@@ -7,7 +7,12 @@ import { buildCrd, buildPolicyCrd } from '../api/crd.js';
 import { type RunFlags, type RunningOperator, startOperator } from '../cli/run.js';
 import { makeDevCerts } from '../devenv/certs.js';
 import { type RdsEmulator, type StateDelays, startRdsEmulator } from '../emulator/index.js';
-import { type ControlPlane, type KubectlResult, startControlPlane } from '../devenv/control-plane.js';
+import {
+  type ControlPlane,
+  type ControlPlaneUser,
+  type KubectlResult,
+  startControlPlane,
+} from '../devenv/control-plane.js';
 import { freeLoopbackPorts } from '../devenv/ports.js';
 import { buildWebhookConfigurations } from '../webhooks/registration.js';
 
@@ -21,6 +26,8 @@ export interface LocalEnvironmentOptions {
   /** Start the operator at all (false: control plane and CRD only). Default true. */
   operator?: boolean;
   controllerManager?: boolean;
+  /** Users (besides the admin) the API server authenticates by token; see `controlPlane.tokens`. */
+  users?: ControlPlaneUser[];
   /** Start the RDS emulator and point the operator at it (AWS_ENDPOINT_URL_RDS). */
   rdsEmulator?: { delays?: Partial<StateDelays> };
   log?: (line: string) => void;
@@ -61,6 +68,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
   const log = opts.log ?? (() => {});
   const controlPlane = await startControlPlane({
     log,
+    ...(opts.users ? { extraUsers: opts.users } : {}),
     ...(opts.controllerManager === undefined ? {} : { controllerManager: opts.controllerManager }),
   });
   const workDir = await mkdtemp(join(tmpdir(), 'stow-local-'));

@@ -1,5 +1,5 @@
 import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
-import { applyDefaults } from '../api/defaults.js';
+import { applyDefaults, isAdoptingObject } from '../api/defaults.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
@@ -7,7 +7,7 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { isJsonObject } from '../util/json-object.js';
 import type { FieldError } from '../validation/field-error.js';
 import { hasValidShape } from '../validation/index.js';
-import { onlyChanged } from '../validation/ratchet.js';
+import { onlyChanged, onlyWritten } from '../validation/ratchet.js';
 import { adoptionViolations, allPolicyViolations, noPolicyError } from './evaluate.js';
 
 function identifierOf(object: PostgresDB | undefined): string | undefined {
@@ -50,7 +50,8 @@ export function admissionPolicyErrors(
   if (previous && hasValidShape(previous.spec) && canonicalJson(previous.spec) === canonicalJson(next.spec))
     return errors;
   const nextDefaulted = applyDefaults(next, config);
-  const violations = allPolicyViolations(nextDefaulted.spec, config, policies);
+  const found = allPolicyViolations(nextDefaulted.spec, config, policies);
+  const violations = isAdoptingObject(next) ? onlyWritten(found, next) : found;
   const kept =
     previous && hasValidShape(previous.spec)
       ? onlyChanged(violations, nextDefaulted, applyDefaults(previous, config))

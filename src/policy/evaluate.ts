@@ -98,7 +98,7 @@ export function policyViolations(
         ),
       );
   }
-  if (spec.publiclyAccessible === true && rules.allowPublicAccess !== true)
+  if (spec.publiclyAccessible === true && rules.allowPublicAccess === false)
     add([notAllowed('spec.publiclyAccessible', policy, true)]);
   const placement = placementOf(spec, config);
   add(
@@ -156,15 +156,18 @@ export function allPolicyViolations(
 export const IDENTIFIER_PATH = `metadata.annotations[${ANNOTATION_IDENTIFIER}]`;
 
 /**
- * Adoption is off unless every policy selecting the namespace turns it on for this identifier (and at
- * least one does): an instance Stow did not create may hold anybody's data.
+ * Adoption is off unless a policy selecting the namespace turns it on for this identifier, and no
+ * policy that speaks of adoption forbids it (each one that does must enable it and match the
+ * identifier): an instance Stow did not create may hold anybody's data. Policies silent on adoption
+ * (limits only) neither allow nor forbid it.
  */
 export function adoptionViolations(
   identifier: string,
   namespace: string,
   policies: readonly PostgresDBPolicy[],
 ): FieldError[] {
-  if (policies.length === 0) {
+  const deciding = policies.filter((policy) => policy.spec.adoption !== undefined);
+  if (deciding.length === 0) {
     return [
       fieldError(
         IDENTIFIER_PATH,
@@ -173,10 +176,9 @@ export function adoptionViolations(
       ),
     ];
   }
-  return policies.flatMap((policy) => {
-    const adoption = policy.spec.adoption;
-    if (!adoption?.enabled)
-      return [notAllowed(IDENTIFIER_PATH, policy, identifier, 'none (adoption is off)')];
+  return deciding.flatMap((policy) => {
+    const adoption = policy.spec.adoption!;
+    if (!adoption.enabled) return [notAllowed(IDENTIFIER_PATH, policy, identifier, 'none (adoption is off)')];
     const patterns = adoption.identifiers ?? [];
     return matchesAny(patterns, identifier)
       ? []

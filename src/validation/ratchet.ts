@@ -25,3 +25,11 @@ export function onlyChanged(errors: FieldError[], next: PostgresDB, previous: Po
     (error) => canonicalJson(sectionOf(next, error.path)) !== canonicalJson(sectionOf(previous, error.path)),
   );
 }
+
+/**
+ * Only the errors in fields the object sets itself. An adopting object leaves empty what the instance
+ * already has, which admission cannot see: the controller checks those against the instance.
+ */
+export function onlyWritten(errors: FieldError[], object: PostgresDB): FieldError[] {
+  return errors.filter((error) => sectionOf(object, error.path) !== undefined);
+}
