@@ -19,6 +19,7 @@ import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
+import { startControlPlane } from '../../src/devenv/control-plane.js';
 import { freeLoopbackPorts } from '../../src/devenv/ports.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -124,7 +125,10 @@ t.test('the image layout runs: --help, crds, and run with the chart Deployment',
   t.match(help.stdout, /^Usage: stow <command>/);
   const crds = run('env', node(main, 'crds'), app, { ...uid, env });
   t.equal(crds.code, 0, `stow crds ${crds.stderr}`);
-  t.equal(crds.stdout, readFileSync(join(root, 'helm/stow/files/postgresdbs.stow.dev.yaml'), 'utf8'), 'crds');
+  const committed = ['postgresdbs', 'postgresdbpolicies'].map((plural) =>
+    readFileSync(join(root, `helm/stow/files/${plural}.stow.dev.yaml`), 'utf8'),
+  );
+  t.equal(crds.stdout, committed.join('---\n'), 'crds: the chart files, as YAML documents');
 
   // The Deployment as the chart renders it (cert-manager off: the Secret is in the manifests).
   const rendered = run('bash', [
@@ -165,7 +169,15 @@ t.test('the image layout runs: --help, crds, and run with the chart Deployment',
       .replace(/^8080$/, String(metricsPort)),
   );
   t.same(args.slice(0, 1), ['run']);
-  // The controller half needs a cluster (and the webhooks none): run the webhook half only.
+  // The webhooks read the platform policies from the API server: a real one, with the CRDs. Its
+  // kubeconfig is copied where the operator's user can read it. The controller half is left off.
+  const controlPlane = await startControlPlane();
+  t.teardown(() => controlPlane.stop());
+  const crdsApplied = await controlPlane.kubectl(['apply', '-f', '-'], { input: crds.stdout });
+  t.equal(crdsApplied.code, 0, `CRDs installed ${crdsApplied.stderr}`);
+  const kubeconfig = join(app, 'kubeconfig');
+  cpSync(controlPlane.kubeconfigPath, kubeconfig);
+  if (asRoot) chmodSync(kubeconfig, 0o644);
   const podEnv = Object.fromEntries(
     (container.env as Manifest[]).map((e) => [
       e.name,
@@ -177,7 +189,7 @@ t.test('the image layout runs: --help, crds, and run with the chart Deployment',
     node(main, ...args, '--bind-address', '127.0.0.1', '--no-controller'),
     {
       cwd: app,
-      env: { ...env, ...podEnv, LOG_LEVEL: 'warn' },
+      env: { ...env, ...podEnv, LOG_LEVEL: 'warn', KUBECONFIG: kubeconfig },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(asOperator ? { uid: UID, gid: UID } : {}),
     },

@@ -303,7 +303,9 @@ t.test('a user granted the verb adopts with a minimal spec: 0 ModifyDBInstance o
   let last: PostgresDB | undefined;
   const ready = await waitFor('legacy Ready and Synced', async () => {
     last = await getDb('team-a', 'legacy');
-    return condition(last, 'Ready')?.status === 'True' && condition(last, 'Synced')?.status === 'True' && last;
+    return (
+      condition(last, 'Ready')?.status === 'True' && condition(last, 'Synced')?.status === 'True' && last
+    );
   }).catch((error) => {
     throw new Error(`${error.message}: ${JSON.stringify(last?.status?.conditions)}`);
   });
@@ -334,7 +336,10 @@ t.test('a user granted the verb adopts with a minimal spec: 0 ModifyDBInstance o
   );
   t.match(policyCondition?.message, /spec\.publiclyAccessible: not allowed by PostgresDBPolicy "tenants"/);
   const stowSecret = await getJson(['get', 'secret', 'legacy', '-n', 'team-a']);
-  t.ok(stowSecret?.data, `Stow's Secret: ${JSON.stringify(stowSecret?.metadata)} ${(await as('admin', ['get', 'secrets', '-n', 'team-a'])).stdout}`);
+  t.ok(
+    stowSecret?.data,
+    `Stow's Secret: ${JSON.stringify(stowSecret?.metadata)} ${(await as('admin', ['get', 'secrets', '-n', 'team-a'])).stdout}`,
+  );
   t.equal(
     Buffer.from(stowSecret?.data.password, 'base64').toString(),
     password,
