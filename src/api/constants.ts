@@ -21,6 +21,8 @@ export const TAG_NAME = 'stow.dev/name';
 export const TAG_UID = 'stow.dev/uid';
 export const TAG_MANAGED_BY = 'stow.dev/managed-by';
 export const MANAGED_BY_VALUE = 'stow';
+/** When the controller first saw the instance orphaned (set only with orphans.action snapshotAndDelete). */
+export const TAG_ORPHANED_AT = 'stow.dev/orphaned-at';
 
 export const FIELD_MANAGER = 'stow';
 

@@ -20,7 +20,7 @@ export const DeletionPolicy = Type.Union(
   [Type.Literal('Delete'), Type.Literal('Snapshot'), Type.Literal('Retain')],
   {
     description:
-      'What happens to the RDS instance when this resource is deleted: Delete (no final snapshot), Snapshot (final snapshot, then delete), Retain (leave the instance running).',
+      'What happens to the RDS instance when this resource is deleted: Delete (no final snapshot; automated backups deleted too unless backup.keepAfterDeletion), Snapshot (final snapshot, then delete; automated backups kept until their retention ends unless backup.keepAfterDeletion is false), Retain (leave the instance running).',
   },
 );
 export type DeletionPolicy = Static<typeof DeletionPolicy>;
@@ -55,6 +55,12 @@ export const BackupSpec = Type.Object(
     ),
     window: Type.Optional(
       Type.String({ description: 'Daily backup window in UTC, hh24:mi-hh24:mi, at least 30 minutes.' }),
+    ),
+    keepAfterDeletion: Type.Optional(
+      Type.Boolean({
+        description:
+          'Keep the automated backups when the instance is deleted (RDS retained automated backups, removed by RDS when their retention period ends). Default: kept with deletionPolicy Snapshot, deleted with Delete. Not used with Retain.',
+      }),
     ),
   },
   { description: 'Automated backups.' },

@@ -47,6 +47,8 @@ export function instanceFromSdk(db: DBInstance): RdsInstance {
     pending: pendingFromSdk(db.PendingModifiedValues),
     tags: tagsToRecord(db.TagList),
   };
+  if (db.DbiResourceId) instance.resourceId = db.DbiResourceId;
+  if (db.InstanceCreateTime) instance.createdAt = db.InstanceCreateTime.toISOString();
   if (db.MaxAllocatedStorage !== undefined) instance.maxAllocatedStorageGiB = db.MaxAllocatedStorage;
   if (db.Iops !== undefined) instance.iops = db.Iops;
   if (db.StorageThroughput !== undefined) instance.storageThroughputMiBps = db.StorageThroughput;

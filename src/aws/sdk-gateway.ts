@@ -1,6 +1,7 @@
 import {
   AddTagsToResourceCommand,
   CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
@@ -15,6 +16,7 @@ import { instanceFromSdk, recordToTags, snapshotFromSdk, tagsToRecord } from './
 import { isRdsError, RdsError, toRdsError } from './errors.js';
 import type {
   CreateInstanceInput,
+  CreateSnapshotInput,
   DeleteInstanceInput,
   InstanceModifications,
   InstancePage,
@@ -177,11 +179,21 @@ export class SdkRdsGateway implements RdsGateway {
         DBInstanceIdentifier: identifier,
         SkipFinalSnapshot: input.finalSnapshotIdentifier === undefined,
         FinalDBSnapshotIdentifier: input.finalSnapshotIdentifier,
-        DeleteAutomatedBackups: input.finalSnapshotIdentifier === undefined,
+        DeleteAutomatedBackups: input.deleteAutomatedBackups,
       }),
     );
     const output = await call(() => this.client.send(command, { abortSignal: signal }));
     return instanceFromSdk(required(output.DBInstance, 'the instance'));
+  }
+
+  async createSnapshot(input: CreateSnapshotInput, signal?: AbortSignal): Promise<RdsSnapshot> {
+    const command = new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: input.instanceIdentifier,
+      DBSnapshotIdentifier: input.snapshotIdentifier,
+      Tags: recordToTags(input.tags),
+    });
+    const output = await call(() => this.client.send(command, { abortSignal: signal }));
+    return snapshotFromSdk(required(output.DBSnapshot, 'the snapshot'));
   }
 
   async describeSnapshot(identifier: string, signal?: AbortSignal): Promise<RdsSnapshot | undefined> {

@@ -21,6 +21,10 @@ export interface PendingModifications {
 export interface RdsInstance {
   identifier: string;
   arn: string;
+  /** DbiResourceId: unique to this very instance, never reused (an identifier can be). */
+  resourceId?: string;
+  /** InstanceCreateTime (RFC 3339), once the instance has left `creating`. */
+  createdAt?: string;
   status: string;
   instanceClass: string;
   engineVersion: string;
@@ -96,6 +100,15 @@ export interface InstanceModifications {
 export interface DeleteInstanceInput {
   /** Absent: no final snapshot. */
   finalSnapshotIdentifier?: string;
+  /** False keeps them as retained automated backups until their retention period ends. */
+  deleteAutomatedBackups: boolean;
+}
+
+export interface CreateSnapshotInput {
+  instanceIdentifier: string;
+  snapshotIdentifier: string;
+  /** The snapshot's tags (the instance's are then not copied). */
+  tags: Record<string, string>;
 }
 
 export interface RdsSnapshot {
@@ -124,6 +137,7 @@ export interface RdsGateway {
     signal?: AbortSignal,
   ): Promise<RdsInstance>;
   deleteInstance(identifier: string, input: DeleteInstanceInput, signal?: AbortSignal): Promise<RdsInstance>;
+  createSnapshot(input: CreateSnapshotInput, signal?: AbortSignal): Promise<RdsSnapshot>;
   describeSnapshot(identifier: string, signal?: AbortSignal): Promise<RdsSnapshot | undefined>;
   addTags(arn: string, tags: Record<string, string>, signal?: AbortSignal): Promise<void>;
   removeTags(arn: string, keys: string[], signal?: AbortSignal): Promise<void>;

@@ -118,6 +118,10 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
     reconcileConcurrency: parsed.reconcileConcurrency ?? 4,
     watchNamespaces: parsed.watchNamespaces ?? [],
     requirePolicy: parsed.requirePolicy ?? false,
+    orphans: {
+      action: (parsed.orphans?.action as OperatorConfig['orphans']['action']) ?? 'report',
+      graceSeconds: parsed.orphans?.graceSeconds ?? 86_400,
+    },
     storageRules: storageRules as StorageRules,
   };
 }

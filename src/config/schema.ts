@@ -34,6 +34,13 @@ export const StorageRules = Type.Object({
 });
 export type StorageRules = Static<typeof StorageRules>;
 
+/**
+ * What the controller does with an orphan (an RDS instance tagged for this cluster that no PostgresDB
+ * binds): `report` it (Events, log, metric), or also snapshot and delete it after the grace period.
+ */
+export const ORPHAN_ACTIONS = ['report', 'snapshotAndDelete'] as const;
+export type OrphanAction = (typeof ORPHAN_ACTIONS)[number];
+
 export const OperatorConfigFile = Type.Object(
   {
     region: Type.Optional(Type.String({ minLength: 1 })),
@@ -66,6 +73,15 @@ export const OperatorConfigFile = Type.Object(
       Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 })),
     ),
     requirePolicy: Type.Optional(Type.Boolean()),
+    orphans: Type.Optional(
+      Type.Object(
+        {
+          action: Type.Optional(Type.Union(ORPHAN_ACTIONS.map((v) => Type.Literal(v)))),
+          graceSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     storageRulesFile: Type.Optional(Type.String()),
     storageRules: Type.Optional(StorageRules),
   },
@@ -95,5 +111,10 @@ export interface OperatorConfig {
   watchNamespaces?: string[];
   /** Deny PostgresDBs in namespaces no PostgresDBPolicy selects (false: no policy, no limits). */
   requirePolicy: boolean;
+  orphans: {
+    action: OrphanAction;
+    /** With snapshotAndDelete: how long after it was first seen an orphan is snapshotted and deleted. */
+    graceSeconds: number;
+  };
   storageRules: StorageRules;
 }

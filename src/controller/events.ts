@@ -3,13 +3,24 @@ import type { Logger } from 'pino';
 import { GROUP, HUB_VERSION, KIND } from '../api/constants.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { KubeResources } from './kube/resources.js';
-import type { CoreEvent } from './kube/types.js';
+import type { CoreEvent, ObjectReference } from './kube/types.js';
 
 export type EventType = 'Normal' | 'Warning';
 
 export interface EventSink {
   record(
     object: PostgresDB,
+    type: EventType,
+    reason: string,
+    message: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
+}
+
+/** Events about any object (the controller's own Lease, for what belongs to no PostgresDB). */
+export interface ReferenceEventSink {
+  recordFor(
+    regarding: ObjectReference,
     type: EventType,
     reason: string,
     message: string,
@@ -30,7 +41,7 @@ interface Remembered {
 }
 
 /** Writes core/v1 Events; an Event that cannot be written is logged, never fails a reconcile. */
-export class EventRecorder implements EventSink {
+export class EventRecorder implements EventSink, ReferenceEventSink {
   private readonly recent = new Map<string, Remembered>();
 
   constructor(
@@ -40,14 +51,37 @@ export class EventRecorder implements EventSink {
     private readonly logger: Logger,
   ) {}
 
-  async record(object: PostgresDB, type: EventType, reason: string, message: string, signal?: AbortSignal) {
+  record(object: PostgresDB, type: EventType, reason: string, message: string, signal?: AbortSignal) {
     const namespace = object.metadata.namespace ?? 'default';
-    const uid = object.metadata.uid ?? '';
+    return this.recordFor(
+      {
+        apiVersion: `${GROUP}/${HUB_VERSION}`,
+        kind: KIND,
+        name: object.metadata.name ?? '',
+        namespace,
+        uid: object.metadata.uid ?? '',
+        ...(object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
+      },
+      type,
+      reason,
+      message,
+      signal,
+    );
+  }
+
+  async recordFor(
+    regarding: ObjectReference,
+    type: EventType,
+    reason: string,
+    message: string,
+    signal?: AbortSignal,
+  ) {
+    const { namespace, uid } = regarding;
     const key = `${uid}\u0000${type}\u0000${reason}\u0000${message}`;
     const now = new Date();
     const timestamp = now.toISOString();
     this.logger.info(
-      { object: `${namespace}/${object.metadata.name}`, type, reason, eventMessage: message },
+      { object: `${namespace}/${regarding.name}`, kind: regarding.kind, type, reason, eventMessage: message },
       'event',
     );
     try {
@@ -66,15 +100,8 @@ export class EventRecorder implements EventSink {
       const event: CoreEvent = {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: `${object.metadata.name}.${randomBytes(8).toString('hex')}`, namespace },
-        involvedObject: {
-          apiVersion: `${GROUP}/${HUB_VERSION}`,
-          kind: KIND,
-          name: object.metadata.name ?? '',
-          namespace,
-          uid,
-          ...(object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
-        },
+        metadata: { name: `${regarding.name}.${randomBytes(8).toString('hex')}`, namespace },
+        involvedObject: regarding,
         reason,
         message,
         type,

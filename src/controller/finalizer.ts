@@ -18,6 +18,14 @@ import type { WorkResult } from './work-queue.js';
 const POLICIES: readonly DeletionPolicy[] = ['Delete', 'Snapshot', 'Retain'];
 
 /**
+ * Whether the automated backups outlive the instance: `spec.backup.keepAfterDeletion` when set, else
+ * kept with Snapshot (as Stow always did) and deleted with Delete (RDS's own default).
+ */
+export function keepsAutomatedBackups(policy: DeletionPolicy, spec: PostgresDB['spec'] | undefined): boolean {
+  return spec?.backup?.keepAfterDeletion ?? policy === 'Snapshot';
+}
+
+/**
  * Deletion of a PostgresDB holding the finalizer. The finalizer goes only once RDS answers that the
  * instance does not exist (or the policy is Retain, or the instance was never this resource's). Needs
  * nothing from the Secret, which may already be gone.
@@ -117,10 +125,14 @@ class Deletion {
       this.policy === 'Snapshot'
         ? finalSnapshotIdentifier(instance.identifier, this.identity.uid)
         : undefined;
+    const keepBackups = keepsAutomatedBackups(this.policy, this.object.spec);
     try {
       this.instance = await this.context.rds.deleteInstance(
         instance.identifier,
-        snapshot ? { finalSnapshotIdentifier: snapshot } : {},
+        {
+          ...(snapshot ? { finalSnapshotIdentifier: snapshot } : {}),
+          deleteAutomatedBackups: !keepBackups,
+        },
         this.signal,
       );
     } catch (error) {
@@ -128,12 +140,15 @@ class Deletion {
       if (isRdsError(error, 'InvalidState')) return;
       throw error;
     }
+    const backups = keepBackups
+      ? 'automated backups kept until their retention period ends'
+      : 'automated backups deleted too';
     await this.event(
       'Normal',
       'Deleting',
       snapshot
-        ? `Deleting RDS instance ${instance.identifier} after final snapshot ${snapshot}`
-        : `Deleting RDS instance ${instance.identifier} without a final snapshot (deletion policy Delete)`,
+        ? `Deleting RDS instance ${instance.identifier} after final snapshot ${snapshot}; ${backups}`
+        : `Deleting RDS instance ${instance.identifier} without a final snapshot (deletion policy Delete); ${backups}`,
     );
   }
 

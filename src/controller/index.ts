@@ -106,6 +106,7 @@ export async function startController(options: StartControllerOptions): Promise<
           metrics,
           events,
           policies,
+          operatorObject: () => elector.leaseReference(),
           settings: {
             resyncPeriodMs: (options.resyncPeriodSeconds ?? config.resyncPeriodSeconds) * 1000,
             pollIntervalMs: (options.pollIntervalSeconds ?? 15) * 1000,

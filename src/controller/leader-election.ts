@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isKubeError } from './kube/client.js';
 import type { KubeResources } from './kube/resources.js';
-import type { Lease } from './kube/types.js';
+import type { Lease, ObjectReference } from './kube/types.js';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -72,6 +72,14 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /** The Lease as last read or written; it stands for the operator in Events about no PostgresDB. */
+  leaseReference(): ObjectReference | undefined {
+    const uid = this.lease?.metadata.uid;
+    if (!uid) return undefined;
+    const { namespace, name } = this.options;
+    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name, uid };
   }
 
   start(): void {

@@ -43,7 +43,7 @@ export function controllerMetrics(registry: Registry): ControllerMetrics {
   const orphaned = gauge(
     registry,
     'orphaned_instances',
-    'RDS instances tagged for this cluster with no PostgresDB (never deleted automatically)',
+    'RDS instances tagged for this cluster and managed by Stow that no PostgresDB binds (last resync)',
     [],
   );
   return {

@@ -1,23 +1,24 @@
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { MANAGED_BY_VALUE, TAG_CLUSTER, TAG_MANAGED_BY } from '../api/constants.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import type { BackoffPolicy } from './backoff.js';
 import { boundIdentifier, isPaused, type ReconcilerContext } from './context.js';
 import type { PolicySource } from '../policy/store.js';
-import type { EventSink } from './events.js';
+import type { EventSink, ReferenceEventSink } from './events.js';
 import { reconcileDeletion } from './finalizer.js';
 import type { KubeClient } from './kube/client.js';
 import { keyOf } from './kube/informer.js';
 import { informerFor, type ObjectInformer } from './kube/informer-group.js';
 import { corePath, postgresDBPath } from './kube/paths.js';
 import type { KubeResources } from './kube/resources.js';
-import type { Secret, Service } from './kube/types.js';
+import type { ObjectReference, Secret, Service } from './kube/types.js';
 import { MANAGED_SELECTOR } from './labels.js';
 import type { ControllerMetrics, ReconcileResult } from './metrics.js';
+import { OrphanHandler } from './orphan-handler.js';
+import { orphanScene } from './orphans.js';
 import { controllerKey } from './owner.js';
 import { StaleObservation } from './reconcile-error.js';
 import { reconcileLive } from './reconciler.js';
@@ -39,8 +40,10 @@ export interface RuntimeDeps {
   config: OperatorConfig;
   logger: Logger;
   metrics: ControllerMetrics;
-  events: EventSink;
+  events: EventSink & ReferenceEventSink;
   policies: PolicySource;
+  /** What Events about orphaned instances are about: the Lease, in the operator's own namespace. */
+  operatorObject: () => ObjectReference | undefined;
   settings: RuntimeSettings;
 }
 
@@ -75,6 +78,7 @@ export class ControllerRuntime {
   private readonly services: ObjectInformer<Service>;
   private readonly queue: WorkQueue;
   private readonly context: ReconcilerContext;
+  private readonly orphans: OrphanHandler;
   private readonly listed = new Map<string, { instance: RdsInstance; at: number }>();
   private accepting = false;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -137,6 +141,13 @@ export class ControllerRuntime {
       pollIntervalMs: settings.pollIntervalMs,
       now: () => new Date(),
     };
+    this.orphans = new OrphanHandler({
+      rds: deps.rds,
+      events: deps.events,
+      regarding: deps.operatorObject,
+      logger,
+      scene: () => orphanScene(this.postgres.list(), deps.config, new Date()),
+    });
   }
 
   get signal(): AbortSignal {
@@ -176,8 +187,12 @@ export class ControllerRuntime {
     if (this.accepting) this.queue.add(key);
   }
 
-  /** One at a time; a resync already running is joined rather than doubled. */
+  /**
+   * One at a time; a resync already running is joined rather than doubled. None before the informers
+   * have listed: with an empty cache every instance would look orphaned.
+   */
   resyncNow(): Promise<ResyncReport | undefined> {
+    if (!this.accepting) return Promise.resolve(undefined);
     this.resyncing ??= this.resync().finally(() => {
       this.resyncing = undefined;
     });
@@ -187,6 +202,7 @@ export class ControllerRuntime {
   /**
    * Lists RDS instances in pages (100 a page) and hands each resource its instance, so a resync of
    * N resources costs N/100 RDS calls, not N; resources in the steady state then write nothing.
+   * Then the instances no resource binds are judged (orphan-handler.ts).
    */
   private async resync(): Promise<ResyncReport | undefined> {
     const started = performance.now();
@@ -206,23 +222,15 @@ export class ControllerRuntime {
         this.deps.logger.warn({ err: String(error) }, 'resync could not list RDS instances');
       return undefined;
     }
-    const bound = new Set<string>();
     const objects = this.postgres.list();
     for (const object of objects) {
       const key = keyOf(object);
-      const identifier = boundIdentifier(object, this.deps.config);
-      bound.add(identifier);
-      const instance = instances.get(identifier);
+      const instance = instances.get(boundIdentifier(object, this.deps.config));
       if (instance) this.listed.set(key, { instance, at: listedAt });
       this.enqueue(key);
     }
-    const orphans = [...instances.values()]
-      .filter(
-        (i) =>
-          i.tags[TAG_CLUSTER] === this.deps.config.clusterName && i.tags[TAG_MANAGED_BY] === MANAGED_BY_VALUE,
-      )
-      .filter((i) => !bound.has(i.identifier))
-      .map((i) => i.identifier);
+    const orphans = await this.orphans.review([...instances.values()], this.signal).catch(() => undefined);
+    if (!orphans) return undefined;
     if (orphans.length)
       this.deps.logger.warn({ orphans }, 'RDS instances tagged for this cluster have no PostgresDB');
     this.deps.metrics.orphans(orphans.length);

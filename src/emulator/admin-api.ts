@@ -109,6 +109,7 @@ export function adminApi(control: EmulatorControl): FastifyPluginAsync {
     }));
 
     app.get('/snapshots', async () => control.state.listSnapshots().map((s) => control.snapshotView(s)));
+    app.get('/automated-backups', async () => control.state.listRetainedBackups());
 
     app.post('/release-held', async () => ({ released: control.releaseHeldResponses() }));
     app.post('/reset', async (_request, reply) => {

@@ -1,7 +1,14 @@
 export type { CallRecord, CallReport } from './call-log.js';
 export type { EmulatorControl, InstanceView, SeedInstanceInput, SnapshotView } from './control.js';
 export { RdsError } from './errors.js';
-export type { DbInstance, DbSnapshot, DeferrableSettings, StorageConfig, StorageType } from './model.js';
+export type {
+  DbAutomatedBackup,
+  DbInstance,
+  DbSnapshot,
+  DeferrableSettings,
+  StorageConfig,
+  StorageType,
+} from './model.js';
 export {
   defaultDelays,
   type FaultSettings,

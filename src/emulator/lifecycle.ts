@@ -1,3 +1,4 @@
+import { retainedBackupOf } from './backups.js';
 import type { DbInstance, DbSnapshot } from './model.js';
 import type { StateDelays } from './options.js';
 import { applySettings, isEmpty } from './settings.js';
@@ -47,11 +48,31 @@ export class InstanceLifecycle {
     });
   }
 
-  startDeleting(instance: DbInstance, finalSnapshot?: DbSnapshot): void {
+  /** Automated backups are kept (retained) only when asked and when the instance had any (retention > 0). */
+  startDeleting(
+    instance: DbInstance,
+    { finalSnapshot, keepAutomatedBackups }: { finalSnapshot?: DbSnapshot; keepAutomatedBackups: boolean },
+  ): void {
     instance.status = 'deleting';
     this.after(instance, this.delayMs.deleting, () => {
       this.state.removeInstance(instance.identifier);
       if (finalSnapshot) finalSnapshot.status = 'available';
+      if (keepAutomatedBackups && instance.backupRetentionPeriod > 0)
+        this.state.addRetainedBackup(retainedBackupOf(instance, this.state));
+    });
+  }
+
+  /**
+   * CreateDBSnapshot: the instance is `backing-up` for the backingUp delay, then the snapshot is
+   * `available`. The snapshot has a timer of its own, so deleting the instance meanwhile does not stop it.
+   */
+  startSnapshot(instance: DbInstance, snapshot: DbSnapshot): void {
+    instance.status = 'backing-up';
+    const key = `snapshot:${snapshot.identifier}`;
+    this.schedule(key, this.delayMs.backingUp, () => {
+      snapshot.status = 'available';
+      if (this.state.getInstance(instance.identifier) === instance && instance.status === 'backing-up')
+        instance.status = 'available';
     });
   }
 
@@ -83,18 +104,25 @@ export class InstanceLifecycle {
   }
 
   private after(instance: DbInstance, delayMs: number, step: () => void): void {
-    this.cancel(instance.identifier);
-    const run = () => {
-      this.cancelTimers.delete(instance.identifier);
+    this.schedule(instance.identifier, delayMs, () => {
       if (this.state.getInstance(instance.identifier) === instance) step();
+    });
+  }
+
+  /** One timer per key (an instance identifier, or `snapshot:<id>`, which no identifier can be). */
+  private schedule(key: string, delayMs: number, step: () => void): void {
+    this.cancel(key);
+    const run = () => {
+      this.cancelTimers.delete(key);
+      step();
     };
     // A zero delay still lets the response that started the transition show the first status.
     if (delayMs > 0) {
       const timer = setTimeout(run, delayMs);
-      this.cancelTimers.set(instance.identifier, () => clearTimeout(timer));
+      this.cancelTimers.set(key, () => clearTimeout(timer));
     } else {
       const immediate = setImmediate(run);
-      this.cancelTimers.set(instance.identifier, () => clearImmediate(immediate));
+      this.cancelTimers.set(key, () => clearImmediate(immediate));
     }
   }
 }

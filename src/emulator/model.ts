@@ -50,14 +50,10 @@ export interface DbInstance extends DeferrableSettings {
   applying: Partial<DeferrableSettings>;
 }
 
-export interface DbSnapshot {
-  identifier: string;
-  arn: string;
+/** What a snapshot or an automated backup records of the instance it was taken from. */
+export interface InstanceCapture {
   instanceIdentifier: string;
   instanceResourceId: string;
-  status: 'creating' | 'available';
-  snapshotType: 'manual';
-  createTime: Date;
   instanceCreateTime?: Date;
   engineVersion: string;
   masterUsername: string;
@@ -66,5 +62,26 @@ export interface DbSnapshot {
   storage: StorageConfig;
   storageEncrypted: boolean;
   kmsKeyId?: string;
+}
+
+export interface DbSnapshot extends InstanceCapture {
+  identifier: string;
+  arn: string;
+  status: 'creating' | 'available';
+  snapshotType: 'manual';
+  createTime: Date;
   tags: Map<string, string>;
+}
+
+/**
+ * An instance's automated backups kept after it was deleted with `DeleteAutomatedBackups=false`
+ * (RDS's "retained automated backups"); RDS removes them when their retention period ends.
+ */
+export interface DbAutomatedBackup extends InstanceCapture {
+  arn: string;
+  instanceArn: string;
+  status: 'retained';
+  backupRetentionPeriod: number;
+  /** When the instance was deleted: the end of the restore window. */
+  deletedAt: Date;
 }

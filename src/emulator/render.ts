@@ -1,4 +1,4 @@
-import type { DbInstance, DbSnapshot, DeferrableSettings } from './model.js';
+import type { DbAutomatedBackup, DbInstance, DbSnapshot, DeferrableSettings } from './model.js';
 import { majorOf } from './rules/engine-versions.js';
 import { reportedIops, reportedThroughput } from './rules/storage.js';
 import { element, list, wrap } from './xml.js';
@@ -153,5 +153,44 @@ export function dbSnapshotXml(snapshot: DbSnapshot): string {
     element('OriginalSnapshotCreateTime', snapshot.createTime) +
     element('SnapshotTarget', 'region') +
     element('DedicatedLogVolume', false)
+  );
+}
+
+/** An automated backup as DescribeDBInstanceAutomatedBackups lists it: of a live instance or retained. */
+export type AutomatedBackupView = Omit<DbAutomatedBackup, 'status' | 'deletedAt'> & {
+  status: 'active' | 'retained';
+  restoreWindow: { earliest?: Date; latest: Date };
+};
+
+export function automatedBackupXml(backup: AutomatedBackupView, region: string): string {
+  const { storage } = backup;
+  return (
+    element('DBInstanceArn', backup.instanceArn) +
+    element('DbiResourceId', backup.instanceResourceId) +
+    element('Region', region) +
+    element('DBInstanceIdentifier', backup.instanceIdentifier) +
+    wrap(
+      'RestoreWindow',
+      element('EarliestTime', backup.restoreWindow.earliest) +
+        element('LatestTime', backup.restoreWindow.latest),
+    ) +
+    element('AllocatedStorage', storage.allocatedGiB) +
+    element('Status', backup.status) +
+    element('Port', backup.port) +
+    element('AvailabilityZone', backup.availabilityZone) +
+    element('VpcId', 'vpc-0e1f2a3b4c5d6e7f8') +
+    element('InstanceCreateTime', backup.instanceCreateTime) +
+    element('MasterUsername', backup.masterUsername) +
+    element('Engine', 'postgres') +
+    element('EngineVersion', backup.engineVersion) +
+    element('LicenseModel', 'postgresql-license') +
+    element('Iops', reportedIops(storage)) +
+    element('StorageThroughput', reportedThroughput(storage)) +
+    element('StorageType', storage.type) +
+    element('Encrypted', backup.storageEncrypted) +
+    element('KmsKeyId', backup.kmsKeyId) +
+    element('BackupRetentionPeriod', backup.backupRetentionPeriod) +
+    element('DBInstanceAutomatedBackupsArn', backup.arn) +
+    element('BackupTarget', 'region')
   );
 }

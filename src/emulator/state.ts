@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dbInstanceNotFound, dbSnapshotNotFound, invalidParameterValue } from './errors.js';
-import type { DbInstance, DbSnapshot } from './model.js';
+import type { DbAutomatedBackup, DbInstance, DbSnapshot } from './model.js';
 import { SortedKeys } from './sorted-keys.js';
 
 export type ResourceRef = { kind: 'db'; instance: DbInstance } | { kind: 'snapshot'; snapshot: DbSnapshot };
@@ -13,6 +13,8 @@ export class EmulatorState {
   private readonly instanceIds = new SortedKeys();
   private readonly snapshots = new Map<string, DbSnapshot>();
   private readonly snapshotIds = new SortedKeys();
+  /** By the deleted instance's resource id (identifiers may be reused, resource ids never). */
+  private readonly retainedBackups = new Map<string, DbAutomatedBackup>();
 
   constructor(
     readonly region: string,
@@ -106,6 +108,18 @@ export class EmulatorState {
     return { items: page.keys.map((id) => this.snapshots.get(id)!), more: page.more };
   }
 
+  automatedBackupArn(): string {
+    return `arn:aws:rds:${this.region}:${this.accountId}:auto-backup:ab-${randomBytes(13).toString('hex')}`;
+  }
+
+  addRetainedBackup(backup: DbAutomatedBackup): void {
+    this.retainedBackups.set(backup.instanceResourceId, backup);
+  }
+
+  listRetainedBackups(): DbAutomatedBackup[] {
+    return [...this.retainedBackups.values()];
+  }
+
   /** Finds the instance or snapshot an ARN names, with RDS's errors for unknown ones. */
   resolveArn(arn: string): ResourceRef {
     const match = /^arn:aws:rds:([^:]+):(\d{12}):(db|snapshot):(.+)$/.exec(arn);
@@ -125,5 +139,6 @@ export class EmulatorState {
     this.instanceIds.clear();
     this.snapshots.clear();
     this.snapshotIds.clear();
+    this.retainedBackups.clear();
   }
 }

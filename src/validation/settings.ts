@@ -113,7 +113,9 @@ export function settingsWarnings(spec: PostgresDBSpec): string[] {
   const warnings: string[] = [];
   if (spec.deletionPolicy === 'Delete') {
     warnings.push(
-      'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted',
+      spec.backup?.keepAfterDeletion
+        ? 'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted; its automated backups are kept until their retention period ends'
+        : 'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted, and its automated backups too (spec.backup.keepAfterDeletion: true keeps them)',
     );
   }
   if (spec.publiclyAccessible)

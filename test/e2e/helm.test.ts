@@ -67,11 +67,13 @@ const OPERATOR_RULES: Record<string, string[]> = {
 };
 /**
  * Any Lease may be created (RBAC cannot limit a create to a name); only the release's own
- * (`<fullname>-controller`) is read and renewed.
+ * (`<fullname>-controller`) is read and renewed. Events in the release namespace are about that Lease
+ * (orphaned instances).
  */
 const leaseRules = (fullname: string) => ({
   'leases.coordination.k8s.io': ['create'],
   [`leases.coordination.k8s.io/${fullname}-controller`]: ['get', 'update'],
+  events: ['create', 'patch'],
 });
 const LEASE_RULES = leaseRules('stow');
 const OPERATOR_USER = 'system:serviceaccount:stow-system:stow';
@@ -489,7 +491,7 @@ t.test('the chart on a real API server', async (t) => {
     t.same(
       await rulesIn(as, 'stow-scoped'),
       leaseRules('scoped-stow'),
-      'release namespace: its own Lease only',
+      'release namespace: its own Lease, and Events (about orphaned instances, on that Lease)',
     );
     t.same(await rulesIn(as, 'team-c'), {}, 'nothing in an unwatched namespace');
     await expectAll(t, as, [
@@ -506,6 +508,7 @@ t.test('the chart on a real API server', async (t) => {
       [false, ['list', 'postgresdbs.stow.dev', '-A']],
       [false, ['list', 'postgresdbs.stow.dev', '-n', 'team-c']],
       [false, ['create', 'events', '-n', 'team-c']],
+      [true, ['create', 'events', '-n', 'stow-scoped']],
     ]);
   });
 

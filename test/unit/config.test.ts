@@ -55,6 +55,7 @@ t.test('the shipped configuration loads with the api.md defaults', async (t) => 
     reconcileConcurrency: 4,
     requirePolicy: false,
     watchNamespaces: [],
+    orphans: { action: 'report', graceSeconds: 86_400 },
     storageRules: shippedRules,
   });
   t.equal(DEFAULT_CONFIG_FILE, join(PACKAGE_CONFIG_DIR, 'operator.yaml'));
@@ -127,6 +128,7 @@ t.test('a configuration with several mistakes reports all of them, with paths', 
       'reconcileConcurrency: 0',
       'resyncPeriodSeconds: -5',
       'extraTags: { team: 7 }',
+      'orphans: { action: delete, graceSeconds: -1 }',
       'unknownKey: 1',
       '',
     ].join('\n'),
@@ -145,6 +147,8 @@ t.test('a configuration with several mistakes reports all of them, with paths', 
       'defaults.storageType',
       'extraTags.team',
       'identifierPrefix',
+      'orphans.action',
+      'orphans.graceSeconds',
       'reconcileConcurrency',
       'region',
       'resyncPeriodSeconds',
@@ -158,6 +162,7 @@ t.test('a configuration with several mistakes reports all of them, with paths', 
   t.match(message, '  securityGroupIds.1: ');
   t.match(message, '(got "sg-xyz")');
   t.match(message, '  unknownKey: Unexpected property (got 1)');
+  t.match(message, '  orphans.action: must be one of report, snapshotAndDelete (got "delete")');
 });
 
 t.test('values that type-check but every PostgresDB would inherit and fail', async (t) => {
@@ -231,4 +236,18 @@ t.test('storage rules: a file of its own, or inline', async (t) => {
   t.match(bad, '  gp2.sizeGiB.min: Expected integer to be greater or equal to 0 (got -1)');
   t.match(bad, '  gp2.iops: is required');
   t.match(bad, '  io1: is required');
+});
+
+t.test('orphans: only reported unless snapshotAndDelete is configured explicitly', async (t) => {
+  t.same(loadConfig().orphans, { action: 'report', graceSeconds: 86_400 }, 'the default reports only');
+  const dir = t.testdir({
+    'delete.yaml': 'orphans: { action: snapshotAndDelete, graceSeconds: 3600 }\n',
+    'grace-only.yaml': 'orphans: { graceSeconds: 60 }\n',
+  });
+  t.same(loadConfig(join(dir, 'delete.yaml')).orphans, { action: 'snapshotAndDelete', graceSeconds: 3600 });
+  t.same(
+    loadConfig(join(dir, 'grace-only.yaml')).orphans,
+    { action: 'report', graceSeconds: 60 },
+    'a grace period alone deletes nothing',
+  );
 });

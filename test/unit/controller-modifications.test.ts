@@ -30,6 +30,7 @@ const config = {
   resyncPeriodSeconds: 300,
   reconcileConcurrency: 4,
   requirePolicy: false,
+  orphans: { action: 'report', graceSeconds: 86_400 },
   storageRules: {} as OperatorConfig['storageRules'],
 } satisfies OperatorConfig;
 

@@ -80,7 +80,7 @@ const hubSpec = fc.record(
     databaseName: text,
     masterUsername: text,
     backup: fc.record(
-      { retentionDays: fc.nat(35), window: text },
+      { retentionDays: fc.nat(35), window: text, keepAfterDeletion: fc.boolean() },
       { noNullPrototype: true, requiredKeys: [] },
     ),
     maintenanceWindow: text,

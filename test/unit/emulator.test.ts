@@ -2,7 +2,9 @@ import {
   AddTagsToResourceCommand,
   CreateDBInstanceCommand,
   type CreateDBInstanceCommandInput,
+  CreateDBSnapshotCommand,
   DeleteDBInstanceCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ListTagsForResourceCommand,
@@ -405,6 +407,128 @@ t.test('delete: no final snapshot of an instance still creating', async (t) => {
     new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'young', SkipFinalSnapshot: true }),
   );
   t.equal(skipped.DBInstance?.DBInstanceStatus, 'deleting');
+});
+
+t.test(
+  'delete: automated backups go by default, are retained with DeleteAutomatedBackups=false',
+  async (t) => {
+    const { emulator, rds } = await emulatorWithClient(t);
+    for (const id of ['dropped', 'kept', 'never-backed-up'])
+      await rds.send(
+        new CreateDBInstanceCommand(
+          createInput(id, { BackupRetentionPeriod: id === 'never-backed-up' ? 0 : 7 }),
+        ),
+      );
+    for (const id of ['dropped', 'kept', 'never-backed-up'])
+      await eventually(
+        () => describe(rds, id),
+        (i) => i.DBInstanceStatus === 'available',
+      );
+    const live = await rds.send(new DescribeDBInstanceAutomatedBackupsCommand({}));
+    t.same(
+      live.DBInstanceAutomatedBackups?.map((b) => [b.DBInstanceIdentifier, b.Status]),
+      [
+        ['dropped', 'active'],
+        ['kept', 'active'],
+      ],
+      'live instances with a retention period have active automated backups',
+    );
+    const keptResourceId = (await describe(rds, 'kept')).DbiResourceId;
+
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'dropped', SkipFinalSnapshot: true }));
+    await rds.send(
+      new DeleteDBInstanceCommand({
+        DBInstanceIdentifier: 'kept',
+        SkipFinalSnapshot: true,
+        DeleteAutomatedBackups: false,
+      }),
+    );
+    await rds.send(
+      new DeleteDBInstanceCommand({
+        DBInstanceIdentifier: 'never-backed-up',
+        SkipFinalSnapshot: true,
+        DeleteAutomatedBackups: false,
+      }),
+    );
+    await eventually(
+      () => rds.send(new DescribeDBInstancesCommand({})),
+      (page) => (page.DBInstances ?? []).length === 0,
+    );
+    const after = await rds.send(new DescribeDBInstanceAutomatedBackupsCommand({}));
+    t.equal(after.DBInstanceAutomatedBackups?.length, 1, 'only the one asked to be kept (and that had any)');
+    const retained = after.DBInstanceAutomatedBackups![0]!;
+    t.equal(retained.DBInstanceIdentifier, 'kept');
+    t.equal(retained.Status, 'retained');
+    t.equal(retained.DbiResourceId, keptResourceId);
+    t.equal(retained.BackupRetentionPeriod, 7);
+    t.match(retained.DBInstanceAutomatedBackupsArn, /^arn:aws:rds:us-east-1:123456789012:auto-backup:ab-/);
+    t.ok(retained.RestoreWindow?.LatestTime instanceof Date, 'restorable until the deletion');
+    const byId = await rds.send(
+      new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: 'dropped' }),
+    );
+    t.same(byId.DBInstanceAutomatedBackups, [], 'deleted with the instance');
+    t.same(
+      emulator.state.listRetainedBackups().map((b) => b.instanceIdentifier),
+      ['kept'],
+    );
+    const admin = await (await fetch(`${emulator.url}/_emulator/automated-backups`)).json();
+    t.match(admin, [{ instanceIdentifier: 'kept', status: 'retained', backupRetentionPeriod: 7 }]);
+  },
+);
+
+t.test('CreateDBSnapshot: backing-up, then an available manual snapshot; names are unique', async (t) => {
+  const { rds } = await emulatorWithClient(t, { delays: { ...fastDelays, backingUp: 300 } });
+  await rds.send(
+    new CreateDBInstanceCommand(
+      createInput('source', { CopyTagsToSnapshot: true, Tags: [{ Key: 'team', Value: 'payments' }] }),
+    ),
+  );
+  const young = await rejection(
+    rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'source', DBSnapshotIdentifier: 'too-early' }),
+    ),
+  );
+  t.equal(young.name, 'InvalidDBInstanceStateFault', 'only an available instance');
+  await eventually(
+    () => describe(rds, 'source'),
+    (i) => i.DBInstanceStatus === 'available',
+  );
+  const created = await rds.send(
+    new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: 'source',
+      DBSnapshotIdentifier: 'Source-Manual',
+      Tags: [{ Key: 'purpose', Value: 'before-delete' }],
+    }),
+  );
+  t.equal(created.DBSnapshot?.DBSnapshotIdentifier, 'source-manual', 'stored in lower case');
+  t.equal(created.DBSnapshot?.Status, 'creating');
+  t.equal(created.DBSnapshot?.SnapshotType, 'manual');
+  t.same(created.DBSnapshot?.TagList, [{ Key: 'purpose', Value: 'before-delete' }], 'the tags asked for');
+  t.equal((await describe(rds, 'source')).DBInstanceStatus, 'backing-up');
+  const again = await rejection(
+    rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'source', DBSnapshotIdentifier: 'source-manual' }),
+    ),
+  );
+  t.equal(again.name, 'DBSnapshotAlreadyExistsFault');
+  const done = await eventually(
+    () => rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'source-manual' })),
+    (r) => r.DBSnapshots?.[0]?.Status === 'available',
+  );
+  t.equal(done.DBSnapshots?.[0]?.Status, 'available');
+  t.equal((await describe(rds, 'source')).DBInstanceStatus, 'available', 'back to available');
+  const copied = await rds.send(
+    new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'source', DBSnapshotIdentifier: 'copied-tags' }),
+  );
+  t.same(
+    copied.DBSnapshot?.TagList,
+    [{ Key: 'team', Value: 'payments' }],
+    'no tags given: CopyTagsToSnapshot',
+  );
+  const missing = await rejection(
+    rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'nope', DBSnapshotIdentifier: 'x' })),
+  );
+  t.equal(missing.name, 'DBInstanceNotFoundFault');
 });
 
 t.test('tags: add, list and remove by ARN', async (t) => {

@@ -479,7 +479,10 @@ const MANAGED_RULES = [
   { apiGroups: [''], resources: ['secrets', 'services'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
-/** Leader election: create (RBAC cannot limit a create to a name), then read and renew its own Lease. */
+/**
+ * Leader election: create (RBAC cannot limit a create to a name), then read and renew its own Lease;
+ * Events about that Lease (orphaned instances) in the release namespace.
+ */
 const LEASE_RULES = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
   {
@@ -488,6 +491,7 @@ const LEASE_RULES = [
     resourceNames: [LEASE_NAME],
     verbs: ['get', 'update'],
   },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 
 t.test('each release elects its leader on a Lease of its own, and may touch only that one', async (t) => {

@@ -4,6 +4,7 @@ import type { PostgresDB } from '../../src/api/v1beta1.js';
 import { RdsError } from '../../src/aws/errors.js';
 import type {
   CreateInstanceInput,
+  CreateSnapshotInput,
   DeleteInstanceInput,
   InstanceModifications,
   RdsGateway,
@@ -32,6 +33,7 @@ class FakeRds implements RdsGateway {
   readonly passwords = new Map<string, string>();
   readonly snapshots = new Map<string, RdsSnapshot>();
   readonly calls: string[] = [];
+  readonly deletions: DeleteInstanceInput[] = [];
   /** The next create takes effect but its answer is lost. */
   loseNextCreateResponse = false;
 
@@ -85,6 +87,7 @@ class FakeRds implements RdsGateway {
     return structuredClone(instance);
   }
   async deleteInstance(id: string, input: DeleteInstanceInput) {
+    this.deletions.push(input);
     this.calls.push(
       input.finalSnapshotIdentifier ? `delete+snapshot:${input.finalSnapshotIdentifier}` : 'delete',
     );
@@ -95,6 +98,17 @@ class FakeRds implements RdsGateway {
       this.snapshots.set(name, { identifier: name, instanceIdentifier: id, status: 'available', arn: name });
     }
     return structuredClone(instance);
+  }
+  async createSnapshot(input: CreateSnapshotInput) {
+    this.calls.push(`createSnapshot:${input.snapshotIdentifier}`);
+    const snapshot: RdsSnapshot = {
+      identifier: input.snapshotIdentifier,
+      instanceIdentifier: input.instanceIdentifier,
+      status: 'creating',
+      arn: input.snapshotIdentifier,
+    };
+    this.snapshots.set(input.snapshotIdentifier, snapshot);
+    return { ...snapshot };
   }
   async describeSnapshot(id: string) {
     this.calls.push('describeSnapshot');
@@ -647,12 +661,17 @@ t.test('a listed observation only confirms; any write reads afresh', async (t) =
 });
 
 t.test('deletion policies', async (t) => {
-  for (const [policy, expected] of [
-    ['Delete', 'delete'],
-    ['Snapshot', 'delete+snapshot:'],
+  for (const [policy, expected, keepAfterDeletion, deletesBackups] of [
+    ['Delete', 'delete', undefined, true],
+    ['Delete', 'delete', true, false],
+    ['Snapshot', 'delete+snapshot:', undefined, false],
+    ['Snapshot', 'delete+snapshot:', false, true],
   ] as const) {
     const { rds, kube, add, live, deletion, identifier, events } = setup();
-    add('orders', { deletionPolicy: policy });
+    add('orders', {
+      deletionPolicy: policy,
+      ...(keepAfterDeletion === undefined ? {} : { backup: { keepAfterDeletion } }),
+    });
     await live('orders');
     const id = identifier('orders');
     rds.becomeAvailable(id);
@@ -670,6 +689,15 @@ t.test('deletion policies', async (t) => {
     t.equal(kube.objects.get('orders')?.status?.phase, 'Deleting');
     await deletion('orders');
     t.equal(rds.calls.filter((c) => c.startsWith('delete')).length, 1, 'delete asked once');
+    t.equal(
+      rds.deletions[0]?.deleteAutomatedBackups,
+      deletesBackups,
+      `${policy}, keepAfterDeletion ${keepAfterDeletion}: automated backups ${deletesBackups ? 'deleted' : 'kept'}`,
+    );
+    t.match(
+      events.find((e) => e.reason === 'Deleting')?.message,
+      deletesBackups ? /automated backups deleted too/ : /automated backups kept/,
+    );
     rds.instances.delete(id);
     t.same(await deletion('orders'), {});
     t.notOk(

@@ -277,7 +277,10 @@ t.test('warnings', async (t) => {
     'spec.storage.type: standard is legacy magnetic storage with low, unpredictable performance; use gp3',
   ]);
   t.same(warnings(db({ deletionPolicy: 'Delete' })), [
-    'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted',
+    'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted, and its automated backups too (spec.backup.keepAfterDeletion: true keeps them)',
+  ]);
+  t.same(warnings(db({ deletionPolicy: 'Delete', backup: { keepAfterDeletion: true } })), [
+    'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted; its automated backups are kept until their retention period ends',
   ]);
   t.same(warnings(db({ publiclyAccessible: true })), [
     'spec.publiclyAccessible: the instance gets a public IP address',
@@ -313,7 +316,7 @@ t.test('warnings', async (t) => {
 t.test('configuration defaults feed the warnings', async (t) => {
   const config = configWith({ defaults: { deletionPolicy: 'Delete', backupRetentionDays: 0 } });
   t.same(validateCreate(db(), config).warnings, [
-    'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted',
+    'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted, and its automated backups too (spec.backup.keepAfterDeletion: true keeps them)',
     'spec.backup.retentionDays: 0 disables automated backups and point-in-time recovery',
   ]);
 });

@@ -387,7 +387,7 @@ t.test('all UPDATE violations are reported together, with the CREATE rules and w
     'spec.engineVersion: cannot be downgraded (RDS upgrades only); it was "16" (got "15")',
   ]);
   t.same(result.warnings, [
-    'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted',
+    'spec.deletionPolicy: Delete removes the instance without a final snapshot when this resource is deleted, and its automated backups too (spec.backup.keepAfterDeletion: true keeps them)',
   ]);
 });
 

@@ -1,8 +1,8 @@
 import { dbSnapshotAlreadyExists, invalidDbInstanceState, invalidParameterCombination } from '../errors.js';
-import type { DbInstance, DbSnapshot } from '../model.js';
+import { manualSnapshotOf } from '../backups.js';
+import type { DbSnapshot } from '../model.js';
 import { singleDbInstanceXml } from '../render.js';
 import { normalizeIdentifier } from '../rules/identifiers.js';
-import type { EmulatorState } from '../state.js';
 import type { ActionHandler } from './context.js';
 
 export const deleteDbInstance: ActionHandler = (params, { state, lifecycle }) => {
@@ -11,6 +11,8 @@ export const deleteDbInstance: ActionHandler = (params, { state, lifecycle }) =>
   );
   const skipFinalSnapshot = params.boolean('SkipFinalSnapshot') ?? false;
   const requestedSnapshotId = params.string('FinalDBSnapshotIdentifier');
+  // RDS's default: the automated backups go with the instance.
+  const deleteAutomatedBackups = params.boolean('DeleteAutomatedBackups') ?? true;
   if (skipFinalSnapshot && requestedSnapshotId !== undefined) {
     throw invalidParameterCombination(
       'FinalDBSnapshotIdentifier can not be specified when SkipFinalSnapshot is true.',
@@ -39,31 +41,9 @@ export const deleteDbInstance: ActionHandler = (params, { state, lifecycle }) =>
     }
     const snapshotId = normalizeIdentifier(requestedSnapshotId, 'FinalDBSnapshotIdentifier');
     if (state.getSnapshot(snapshotId)) throw dbSnapshotAlreadyExists(snapshotId);
-    finalSnapshot = snapshotOf(instance, snapshotId, state);
+    finalSnapshot = manualSnapshotOf(instance, snapshotId, state);
     state.addSnapshot(finalSnapshot);
   }
-  // Automated backups are not modelled, so DeleteAutomatedBackups has nothing to delete.
-  lifecycle.startDeleting(instance, finalSnapshot);
+  lifecycle.startDeleting(instance, { finalSnapshot, keepAutomatedBackups: !deleteAutomatedBackups });
   return singleDbInstanceXml(instance);
 };
-
-function snapshotOf(instance: DbInstance, identifier: string, state: EmulatorState): DbSnapshot {
-  return {
-    identifier,
-    arn: state.snapshotArn(identifier),
-    instanceIdentifier: instance.identifier,
-    instanceResourceId: instance.resourceId,
-    status: 'creating',
-    snapshotType: 'manual',
-    createTime: new Date(),
-    instanceCreateTime: instance.instanceCreateTime,
-    engineVersion: instance.engineVersion,
-    masterUsername: instance.masterUsername,
-    port: instance.port,
-    availabilityZone: instance.availabilityZone,
-    storage: { ...instance.storage },
-    storageEncrypted: instance.storageEncrypted,
-    kmsKeyId: instance.kmsKeyId,
-    tags: instance.copyTagsToSnapshot ? new Map(instance.tags) : new Map(),
-  };
-}

@@ -1,6 +1,8 @@
 import type { ActionHandler } from './context.js';
 import { createDbInstance } from './create-db-instance.js';
+import { createDbSnapshot } from './create-db-snapshot.js';
 import { deleteDbInstance } from './delete-db-instance.js';
+import { describeDbInstanceAutomatedBackups } from './describe-db-instance-automated-backups.js';
 import { describeDbInstances } from './describe-db-instances.js';
 import { describeDbSnapshots } from './describe-db-snapshots.js';
 import { modifyDbInstance } from './modify-db-instance.js';
@@ -13,7 +15,9 @@ export const actionHandlers: ReadonlyMap<string, ActionHandler> = new Map([
   ['DescribeDBInstances', describeDbInstances],
   ['ModifyDBInstance', modifyDbInstance],
   ['DeleteDBInstance', deleteDbInstance],
+  ['CreateDBSnapshot', createDbSnapshot],
   ['DescribeDBSnapshots', describeDbSnapshots],
+  ['DescribeDBInstanceAutomatedBackups', describeDbInstanceAutomatedBackups],
   ['AddTagsToResource', addTagsToResource],
   ['RemoveTagsFromResource', removeTagsFromResource],
   ['ListTagsForResource', listTagsForResource],
