@@ -57,7 +57,14 @@ const NOT_APPLIED_GROUPS = ['cert-manager.io/', 'monitoring.coreos.com/'];
 const list = (items: Manifest[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 
 /** What the controller uses, as `kubectl auth can-i --list` shows it (resource → verbs). */
+/** Cluster-wide and read-only in every mode: policies, the namespace labels they select on, SARs. */
+const POLICY_READER_RULES: Record<string, string[]> = {
+  'postgresdbpolicies.stow.dev': ['get', 'list', 'watch'],
+  namespaces: ['get', 'list', 'watch'],
+  'subjectaccessreviews.authorization.k8s.io': ['create'],
+};
 const OPERATOR_RULES: Record<string, string[]> = {
+  ...POLICY_READER_RULES,
   'postgresdbs.stow.dev': ['get', 'list', 'patch', 'watch'],
   'postgresdbs.stow.dev/status': ['get', 'patch'],
   'postgresdbs.stow.dev/finalizers': ['update'],
@@ -304,7 +311,10 @@ t.test('the chart on a real API server', async (t) => {
       [false, ['get', 'customresourcedefinitions.apiextensions.k8s.io']],
       [false, ['patch', 'customresourcedefinitions.apiextensions.k8s.io/postgresdbs.stow.dev']],
       [false, ['patch', 'mutatingwebhookconfigurations.admissionregistration.k8s.io']],
-      [false, ['list', 'namespaces']],
+      [true, ['list', 'namespaces']],
+      [false, ['create', 'namespaces']],
+      [false, ['create', 'postgresdbpolicies.stow.dev']],
+      [false, ['delete', 'postgresdbpolicies.stow.dev']],
       [false, ['create', 'clusterroles.rbac.authorization.k8s.io']],
       [false, ['impersonate', 'users']],
       [false, ['list', 'deployments.apps', '-A']],
@@ -480,9 +490,10 @@ t.test('the chart on a real API server', async (t) => {
   await t.test('watchNamespaces: Roles in those namespaces, no Secret access elsewhere', async (t) => {
     scopedObjects = await render('scoped', 'stow-scoped', VARIANTS[3]!.sets);
     const objects = applied(scopedObjects);
-    t.notOk(
-      objects.some((object) => object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding'),
-      'no cluster-wide RBAC',
+    t.same(
+      objects.filter((object) => object.kind === 'ClusterRoleBinding').map((object) => object.roleRef.name),
+      ['scoped-stow-policy-reader'],
+      'the only cluster-wide binding is the read-only policy reader',
     );
     const result = await kubectl(['apply', '-f', '-'], list(objects));
     t.equal(result.code, 0, `kubectl apply (watchNamespaces) ${result.stderr}`);
@@ -490,10 +501,14 @@ t.test('the chart on a real API server', async (t) => {
     for (const ns of ['team-a', 'team-b']) t.same(await rulesIn(as, ns), OPERATOR_RULES, `rules in ${ns}`);
     t.same(
       await rulesIn(as, 'stow-scoped'),
-      leaseRules('scoped-stow'),
+      { ...POLICY_READER_RULES, ...leaseRules('scoped-stow') },
       'release namespace: its own Lease, and Events (about orphaned instances, on that Lease)',
     );
-    t.same(await rulesIn(as, 'team-c'), {}, 'nothing in an unwatched namespace');
+    t.same(
+      await rulesIn(as, 'team-c'),
+      POLICY_READER_RULES,
+      'nothing in an unwatched namespace but reads of policies',
+    );
     await expectAll(t, as, [
       [true, ['get', 'secrets', '-n', 'team-a']],
       [true, ['watch', 'secrets', '-n', 'team-b']],

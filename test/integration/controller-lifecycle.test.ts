@@ -200,8 +200,25 @@ t.test('adoption of an existing instance, and refusal of one owned by another re
       { Key: 'stow.dev/uid', Value: '00000000-0000-0000-0000-000000000000' },
     ],
   });
+  // Adoption needs a policy enabling it for the identifier (the controller checks it again).
+  const policy = {
+    apiVersion: 'stow.dev/v1beta1',
+    kind: 'PostgresDBPolicy',
+    metadata: { name: 'adoption' },
+    spec: { adoption: { enabled: true, identifiers: ['legacy-*', 'someone-*'] } },
+  };
+  const applied = await h.cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(policy) });
+  t.equal(applied.code, 0, applied.stderr);
   await h.apply([
-    postgresDB('adopter', {}, { metadata: { annotations: { 'stow.dev/identifier': 'legacy-orders' } } }),
+    postgresDB(
+      'adopter',
+      {},
+      {
+        metadata: {
+          annotations: { 'stow.dev/identifier': 'legacy-orders', 'stow.dev/reset-master-password': 'true' },
+        },
+      },
+    ),
     postgresDB('intruder', {}, { metadata: { annotations: { 'stow.dev/identifier': 'someone-elses' } } }),
   ]);
   const adopted = await waitReady('adopter');
