@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config/load.js';
+import { staticPolicies } from '../src/policy/store.js';
 import { silentLogger } from '../src/util/logger.js';
 import { createRegistry } from '../src/util/metrics.js';
 import { buildWebhookServer } from '../src/webhooks/server.js';
 import { allowReview } from './lib/allow-review.js';
+import { BENCH_POLICIES } from './lib/policies.js';
 
 const [mode = 'stow', certsDir = ''] = process.argv.slice(2);
 const tls = {
@@ -16,10 +18,22 @@ const tls = {
   cert: readFileSync(join(certsDir, 'tls.crt'), 'utf8'),
 };
 
+// BENCH_POLICIES=1: Stow with three PostgresDBPolicies selecting the reviews' namespace, as a
+// platform with policies runs it (the default measures a cluster without any).
+const policies =
+  process.env.BENCH_POLICIES === '1'
+    ? staticPolicies(BENCH_POLICIES, { payments: { tenant: 'true' } })
+    : undefined;
 const app =
   mode === 'bare'
     ? (Fastify({ https: { ...tls, minVersion: 'TLSv1.2' } }) as unknown as FastifyInstance)
-    : buildWebhookServer({ config: loadConfig(), logger: silentLogger(), registry: createRegistry(), tls });
+    : buildWebhookServer({
+        config: loadConfig(),
+        logger: silentLogger(),
+        registry: createRegistry(),
+        tls,
+        ...(policies ? { policies } : {}),
+      });
 if (mode === 'bare') {
   const allow = async (req: { body: unknown }) => allowReview(req.body);
   app.post('/validate', allow);
