@@ -53,20 +53,15 @@ export function subjectAccessReviewAuthorizer(client: KubeClient): AdoptionAutho
     async mayAdopt(userInfo, namespace, name) {
       const subject = subjectOf(userInfo);
       if (!subject) return { allowed: false, reason: 'the request names no user' };
-      const review = await client.request<SubjectAccessReviewStatus>(
-        'POST',
-        '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-        {
-          body: {
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SubjectAccessReview',
-            spec: {
-              ...subject,
-              resourceAttributes: { namespace, verb: ADOPT_VERB, group: GROUP, resource: PLURAL, name },
-            },
-          },
-        },
-      );
+      let review: SubjectAccessReviewStatus;
+      try {
+        review = await askApiServer(subject, namespace, name);
+      } catch (error) {
+        return {
+          allowed: false,
+          reason: `the adopt permission could not be checked (${(error as Error).message}); try again`,
+        };
+      }
       if (review.status?.allowed === true) return { allowed: true };
       return {
         allowed: false,
@@ -74,4 +69,21 @@ export function subjectAccessReviewAuthorizer(client: KubeClient): AdoptionAutho
       };
     },
   };
+
+  function askApiServer(subject: NonNullable<ReturnType<typeof subjectOf>>, namespace: string, name: string) {
+    return client.request<SubjectAccessReviewStatus>(
+      'POST',
+      '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+      {
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            ...subject,
+            resourceAttributes: { namespace, verb: ADOPT_VERB, group: GROUP, resource: PLURAL, name },
+          },
+        },
+      },
+    );
+  }
 }
