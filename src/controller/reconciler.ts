@@ -253,7 +253,7 @@ class LiveReconcile {
     if (!this.password) {
       throw new ReconcileError(
         'SecretIncomplete',
-        `Secret ${name} has no password key; restore it, or set the annotation ${ANNOTATION_RESET_MASTER_PASSWORD}="true" to have a new master password set on the instance`,
+        `Secret ${name} has no password key; restore it, or delete the Secret and set the annotation ${ANNOTATION_RESET_MASTER_PASSWORD}="true" to have a new master password set on the instance`,
         'wait',
       );
     }

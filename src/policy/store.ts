@@ -14,7 +14,7 @@ export interface PolicySource {
   policiesFor(namespace: string): readonly PostgresDBPolicy[] | Promise<readonly PostgresDBPolicy[]>;
 }
 
-/** No policies at all (tests of the webhooks alone, and `stow run --no-policies`... never in production). */
+/** No policies at all: the webhook server tested or benchmarked without an API server. */
 export const NO_POLICIES: PolicySource = { policiesFor: () => [] };
 
 /** A fixed list of policies and namespace labels (unit tests, benchmarks). */
