@@ -34,28 +34,45 @@ t.teardown(async () => {
 });
 
 function start(identity: string): ChildController {
-  const child = spawnController(h, identity, { NODE_OPTIONS: '--expose-gc', STOW_RESYNC_SECONDS: '3600' });
+  const child = spawnController(h, identity, { STOW_RESYNC_SECONDS: '3600' }, ['--expose-gc']);
   children.push(child);
   return child;
 }
 
 interface Memory {
-  /** Resident set after a full GC. */
+  /** Resident set after a full GC, once it has stopped moving. */
   rss: number;
   /** Peak resident set of the process so far. */
   peak: number;
 }
 
-async function memoryOf(child: ChildController): Promise<Memory> {
+const vmField = (pid: number, field: string) =>
+  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) *
+  1024;
+
+/** A full GC in the controller process, then its resident set once freed pages have left it. */
+async function gcAndRss(child: ChildController): Promise<number> {
   const records = () => child.records('memory');
   const before = records().length;
   child.process.kill('SIGUSR2');
   await h.waitFor('the memory record', async () => records().length > before, 10_000);
-  const record = records().at(-1)!;
-  if (record.gc !== true) throw new Error('the controller process runs without --expose-gc');
-  const status = readFileSync(`/proc/${child.process.pid}/status`, 'utf8');
-  const peakKiB = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]);
-  return { rss: record.rss as number, peak: peakKiB * 1024 };
+  if (records().at(-1)!.gc !== true) throw new Error('the controller process runs without --expose-gc');
+  await sleep(1500);
+  return vmField(child.process.pid!, 'VmRSS');
+}
+
+/** V8 shrinks its heap some seconds after a full GC (the memory reducer): read after that, until stable. */
+async function memoryOf(child: ChildController): Promise<Memory> {
+  await gcAndRss(child);
+  await sleep(10_000);
+  let rss = await gcAndRss(child);
+  for (let reading = 0; reading < 10; reading++) {
+    const next = await gcAndRss(child);
+    const stable = Math.abs(next - rss) < MIB;
+    rss = next;
+    if (stable) break;
+  }
+  return { rss, peak: vmField(child.process.pid!, 'VmHWM') };
 }
 
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
