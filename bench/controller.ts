@@ -72,6 +72,7 @@ try {
   const resyncMs = performance.now() - resyncStarted;
   const resyncCalls = h.emulator.calls();
   const resyncWrites = h.counter.writes.length;
+  const resyncReads = h.counter.reads;
   clearInterval(rssSampler);
 
   const perResource = (n: number) => (n / RESOURCES).toFixed(2);
@@ -90,6 +91,7 @@ try {
   console.log(`resync of ${RESOURCES} Ready resources: ${resyncMs.toFixed(0)} ms, ${report?.pages} pages`);
   row('RDS calls', `${resyncCalls.total} (target ≤ 15) ${JSON.stringify(resyncCalls.byAction)}`);
   row('Kubernetes writes', `${resyncWrites} (target 0)`);
+  row('Kubernetes reads', `${resyncReads}`);
 } finally {
   clearInterval(rssSampler);
   await h.stop();

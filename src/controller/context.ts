@@ -27,12 +27,18 @@ export interface ObjectCache<T> {
   get(key: string): T | undefined;
 }
 
+/** The Secrets a reconcile reads, with their data (OwnedSecrets). */
+export interface SecretReader {
+  /** Undefined when the informer has not seen the Secret (absent, or not labelled managed-by=stow). */
+  get(namespace: string, name: string, signal: AbortSignal): Promise<Secret | undefined>;
+}
+
 /** Everything a reconcile uses, so tests can hand in their own. */
 export interface ReconcilerContext {
   config: OperatorConfig;
   rds: RdsGateway;
   kube: KubeOps;
-  secrets: ObjectCache<Secret>;
+  secrets: SecretReader;
   services: ObjectCache<Service>;
   events: EventSink;
   /** Platform policies by namespace, checked before every AWS write. */

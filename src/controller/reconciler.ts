@@ -244,7 +244,7 @@ class LiveReconcile {
   async ensureSecretWithPassword(): Promise<void> {
     const name = this.spec.secretName!;
     const namespace = this.identity.namespace;
-    let secret = this.context.secrets.get(`${namespace}/${name}`);
+    let secret = await this.context.secrets.get(namespace, name, this.signal);
     if (!secret && this.instance) secret = await this.context.kube.getSecret(namespace, name, this.signal);
     if (secret && !isOwnedBy(secret, this.identity.uid)) throw this.secretConflict(name);
     if (!secret) secret = await this.createSecret();

@@ -5,6 +5,7 @@ import type { PostgresDB } from '../api/v1beta1.js';
 import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import type { BackoffPolicy } from './backoff.js';
+import { cachedService, secretMetadata, withoutManagedFields } from './cached-objects.js';
 import { boundIdentifier, isPaused, type ReconcilerContext } from './context.js';
 import type { PolicySource } from '../policy/store.js';
 import type { EventSink, ReferenceEventSink } from './events.js';
@@ -14,15 +15,19 @@ import { keyOf } from './kube/informer.js';
 import { informerFor, type ObjectInformer } from './kube/informer-group.js';
 import { corePath, postgresDBPath } from './kube/paths.js';
 import type { KubeResources } from './kube/resources.js';
-import type { ObjectReference, Secret, Service } from './kube/types.js';
+import type { KubeObject, ObjectReference, Service } from './kube/types.js';
 import { MANAGED_SELECTOR } from './labels.js';
 import type { ControllerMetrics, ReconcileResult } from './metrics.js';
 import { OrphanHandler } from './orphan-handler.js';
 import { orphanScene } from './orphans.js';
+import { OwnedSecrets, rememberingSecrets } from './owned-secrets.js';
 import { controllerKey } from './owner.js';
 import { StaleObservation } from './reconcile-error.js';
 import { reconcileLive } from './reconciler.js';
 import { type WorkResult, WorkQueue } from './work-queue.js';
+
+/** Pages of labelled Secrets and Services: a list of them holds at most this many at once, whoever filled them. */
+const OWNED_PAGE_SIZE = 100;
 
 export interface RuntimeSettings {
   resyncPeriodMs: number;
@@ -74,7 +79,8 @@ export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean 
 export class ControllerRuntime {
   private readonly stopper = new AbortController();
   private readonly postgres: ObjectInformer<PostgresDB>;
-  private readonly secrets: ObjectInformer<Secret>;
+  private readonly secrets: ObjectInformer<KubeObject>;
+  private readonly ownedSecrets: OwnedSecrets;
   private readonly services: ObjectInformer<Service>;
   private readonly queue: WorkQueue;
   private readonly context: ReconcilerContext;
@@ -87,27 +93,44 @@ export class ControllerRuntime {
   constructor(private readonly deps: RuntimeDeps) {
     const { client, logger, settings } = deps;
     const informerTiming = { watchdogMs: settings.watchdogMs, relistPeriodMs: settings.relistPeriodMs };
-    const enqueueOwner = (child: Secret | Service) => {
+    const enqueueOwner = (child: KubeObject) => {
       const key = controllerKey(child);
       if (key && this.accepting) this.queue.add(key);
     };
     const namespaces = deps.config.watchNamespaces ?? [];
-    this.secrets = informerFor<Secret>(namespaces, (namespace) => corePath('secrets', namespace), {
+    this.secrets = informerFor<KubeObject>(namespaces, (namespace) => corePath('secrets', namespace), {
       client,
       labelSelector: MANAGED_SELECTOR,
+      metadataOnly: true,
+      transform: secretMetadata,
+      pageSize: OWNED_PAGE_SIZE,
       logger,
-      handlers: { onDelete: enqueueOwner },
+      handlers: {
+        onUpdate: (_previous, object) => this.ownedSecrets.changed(object),
+        onDelete: (object) => {
+          this.ownedSecrets.deleted(object);
+          enqueueOwner(object);
+        },
+      },
       ...informerTiming,
     });
+    this.ownedSecrets = new OwnedSecrets(
+      this.secrets,
+      deps.kube,
+      (key) => this.postgres.get(key)?.metadata.uid,
+    );
     this.services = informerFor<Service>(namespaces, (namespace) => corePath('services', namespace), {
       client,
       labelSelector: MANAGED_SELECTOR,
+      transform: cachedService,
+      pageSize: OWNED_PAGE_SIZE,
       logger,
       handlers: { onDelete: enqueueOwner },
       ...informerTiming,
     });
     this.postgres = informerFor<PostgresDB>(namespaces, (namespace) => postgresDBPath(namespace), {
       client,
+      transform: withoutManagedFields,
       logger,
       handlers: {
         onAdd: (object) => this.enqueue(keyOf(object)),
@@ -117,6 +140,7 @@ export class ControllerRuntime {
         onDelete: (object) => {
           this.queue.forget(keyOf(object));
           this.listed.delete(keyOf(object));
+          if (object.metadata.uid) this.ownedSecrets.ownerDeleted(object.metadata.uid);
         },
       },
       ...informerTiming,
@@ -132,8 +156,8 @@ export class ControllerRuntime {
     this.context = {
       config: deps.config,
       rds: deps.rds,
-      kube: deps.kube,
-      secrets: this.secrets,
+      kube: rememberingSecrets(deps.kube, this.ownedSecrets),
+      secrets: this.ownedSecrets,
       services: this.services,
       events: deps.events,
       policies: deps.policies,

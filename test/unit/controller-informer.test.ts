@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { KubeApiError, type KubeClient } from '../../src/controller/kube/client.js';
+import { KubeApiError, type KubeClient, type RequestOptions } from '../../src/controller/kube/client.js';
 import { Informer } from '../../src/controller/kube/informer.js';
 import { informerFor } from '../../src/controller/kube/informer-group.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -224,3 +224,62 @@ t.test('watchNamespaces: one informer per namespace, one cache view', async (t) 
   t.equal(informer.list().length, 2);
   await informer.stop();
 });
+
+t.test(
+  'metadataOnly asks for PartialObjectMetadata; transform shapes what is cached and handed on',
+  async (t) => {
+    const accepts: Array<string | undefined> = [];
+    const bulky = (name: string, rv: string) => ({
+      metadata: { name, namespace: 'ns', resourceVersion: rv, annotations: { big: 'x'.repeat(1000) } },
+    });
+    const client: KubeClient = {
+      async request<T>(_method: string, _path: string, options?: RequestOptions) {
+        accepts.push(options?.accept);
+        // What the API server answers for an empty PartialObjectMetadataList.
+        const items = accepts.length === 1 ? [bulky('a', '1')] : null;
+        return { metadata: { resourceVersion: '10' }, items } as T;
+      },
+      async watch(_path, _query, onEvent, signal, options) {
+        accepts.push(options?.accept);
+        if (accepts.length === 2) {
+          onEvent({ type: 'ADDED', object: bulky('b', '11') });
+          onEvent({ type: 'DELETED', object: bulky('a', '12') });
+          return;
+        }
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      },
+      close() {},
+    };
+    const deleted: unknown[] = [];
+    const informer = new Informer<Obj>({
+      client,
+      path: '/api/v1/secrets',
+      metadataOnly: true,
+      transform: (o) => ({
+        metadata: {
+          name: o.metadata.name,
+          namespace: o.metadata.namespace,
+          resourceVersion: o.metadata.resourceVersion,
+        },
+      }),
+      logger: silentLogger(),
+      handlers: { onDelete: (o) => deleted.push(o) },
+    });
+    await informer.start();
+    await sleep(20);
+    t.same(accepts.slice(0, 3), [
+      'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+      'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1',
+      'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1',
+    ]);
+    t.same(informer.list(), [{ metadata: { name: 'b', namespace: 'ns', resourceVersion: '11' } }]);
+    t.same(deleted, [{ metadata: { name: 'a', namespace: 'ns', resourceVersion: '12' } }]);
+    await informer.stop();
+
+    const plain = new Informer<Obj>({ client, path: '/x', logger: silentLogger(), handlers: {} });
+    await plain.start();
+    t.equal(accepts.at(-2), undefined, 'a plain list asks for whole objects');
+    t.same(plain.list(), [], 'a list with items: null is empty');
+    await plain.stop();
+  },
+);

@@ -229,7 +229,7 @@ function setup(options: { policies?: PolicySource } = {}) {
     config,
     rds,
     kube,
-    secrets: { get: (key) => kube.secrets.get(key.split('/')[1]!) },
+    secrets: { get: async (_namespace, name) => kube.secrets.get(name) },
     services: { get: (key) => kube.services.get(key.split('/')[1]!) },
     events: sink,
     policies: options.policies ?? NO_POLICIES,

@@ -12,6 +12,13 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** `text` returns the body as it came (e.g. /metrics). Default `json`. */
   responseType?: 'json' | 'text';
+  /** The Accept header; default `application/json`. */
+  accept?: string;
+}
+
+export interface WatchOptions {
+  /** The Accept header; default `application/json`. */
+  accept?: string;
 }
 
 /** Called once per request with its method (WATCH for a watch) and path, when the answer is complete. */
@@ -20,7 +27,13 @@ export type RequestObserver = (method: string, path: string, statusCode: number)
 export interface KubeClient {
   request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
   /** Streams a watch; resolves when the server ends it, rejects when the connection fails. */
-  watch(path: string, query: Query, onEvent: (event: unknown) => void, signal: AbortSignal): Promise<void>;
+  watch(
+    path: string,
+    query: Query,
+    onEvent: (event: unknown) => void,
+    signal: AbortSignal,
+    options?: WatchOptions,
+  ): Promise<void>;
   close(): void;
 }
 
@@ -141,6 +154,7 @@ export async function createKubeClient(
       transport.base,
     );
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+    if (options.accept) requestHeaders.accept = options.accept;
     if (body) {
       requestHeaders['content-type'] = options.contentType ?? 'application/json';
       requestHeaders['content-length'] = body.length;
@@ -188,8 +202,14 @@ export async function createKubeClient(
       query: Query,
       onEvent: (event: unknown) => void,
       signal: AbortSignal,
+      options: WatchOptions = {},
     ): Promise<void> {
-      const { request } = send('GET', path, { query: { ...query, watch: true }, signal }, await headers());
+      const { request } = send(
+        'GET',
+        path,
+        { query: { ...query, watch: true }, signal, ...options },
+        await headers(),
+      );
       return new Promise<void>((resolve, reject) => {
         const fail = (error: Error) => (signal.aborted ? resolve() : reject(error));
         request.on('error', fail);

@@ -26,7 +26,15 @@ export interface InformerOptions<T> {
   /** List again this often, to catch anything a watch missed. */
   relistPeriodMs?: number;
   pageSize?: number;
-  /** Applied to every object before it is cached (e.g. to keep only the fields that are read). */
+  /**
+   * Ask for PartialObjectMetadata: objects come without their body (a Secret's data), so what
+   * others put in them never reaches this process.
+   */
+  metadataOnly?: boolean;
+  /**
+   * What is kept of each object (e.g. only the fields that are read), applied as each list page or
+   * watch event arrives: the cache and the handlers see only the result.
+   */
   transform?: (object: T) => T;
 }
 
@@ -35,6 +43,9 @@ export function keyOf(object: Keyed): string {
 }
 
 class WatchGone extends Error {}
+
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 const MAX_RETRY_DELAY_MS = 30_000;
 
@@ -65,6 +76,7 @@ export class Informer<T extends Keyed> {
   private readonly watchdogMs: number;
   private readonly relistPeriodMs: number;
   private readonly pageSize: number;
+  private readonly transform: (object: T) => T;
   /** How many watches were (re)started and lists done; tests and metrics read these. */
   readonly stats = { lists: 0, watches: 0, watchdogFired: 0, gone: 0 };
 
@@ -72,6 +84,7 @@ export class Informer<T extends Keyed> {
     this.watchdogMs = options.watchdogMs ?? 5 * 60_000;
     this.relistPeriodMs = options.relistPeriodMs ?? 30 * 60_000;
     this.pageSize = options.pageSize ?? 500;
+    this.transform = options.transform ?? ((object) => object);
   }
 
   get(key: string): T | undefined {
@@ -150,8 +163,10 @@ export class Informer<T extends Keyed> {
       const page = await this.options.client.request<List<T>>('GET', this.options.path, {
         query: { labelSelector: this.options.labelSelector, limit: this.pageSize, continue: continueToken },
         signal,
+        ...(this.options.metadataOnly ? { accept: METADATA_LIST } : {}),
       });
-      items.push(...page.items);
+      // A PartialObjectMetadataList without items has `items: null`.
+      for (const item of page.items ?? []) items.push(this.transform(item));
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken);
@@ -173,8 +188,7 @@ export class Informer<T extends Keyed> {
     }
   }
 
-  private upsert(key: string, received: T): void {
-    const object = this.options.transform ? this.options.transform(received) : received;
+  private upsert(key: string, object: T): void {
     const previous = this.cache.get(key);
     this.cache.set(key, object);
     if (!previous) this.options.handlers.onAdd?.(object);
@@ -230,15 +244,17 @@ export class Informer<T extends Keyed> {
           }
           resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
           if (event.type === 'BOOKMARK') return;
-          const key = keyOf(event.object);
+          const object = this.transform(event.object);
+          const key = keyOf(object);
           if (event.type === 'DELETED') {
             this.cache.delete(key);
-            this.options.handlers.onDelete?.(event.object);
+            this.options.handlers.onDelete?.(object);
           } else {
-            this.upsert(key, event.object);
+            this.upsert(key, object);
           }
         },
         connection.signal,
+        this.options.metadataOnly ? { accept: METADATA_WATCH } : {},
       );
     } catch (error) {
       if (isKubeError(error, 410)) gone = true;

@@ -1,0 +1,43 @@
+import type { PostgresDB } from '../api/v1beta1.js';
+import type { KubeObject, Metadata, Service } from './kube/types.js';
+import { refersToPostgresDB } from './owner.js';
+
+/**
+ * What the informers keep of each object: only what the controller reads. Anyone may label a Secret
+ * or Service `app.kubernetes.io/managed-by=stow`, and annotations (up to 256 KiB), labels and
+ * managedFields are theirs to fill, so none of that may become the controller's memory.
+ */
+
+function keptMetadata(metadata: Metadata): Metadata {
+  const { name, namespace, uid, resourceVersion, deletionTimestamp, ownerReferences } = metadata;
+  const toPostgresDBs = ownerReferences?.filter(refersToPostgresDB);
+  return {
+    name,
+    namespace,
+    uid,
+    resourceVersion,
+    ...(deletionTimestamp ? { deletionTimestamp } : {}),
+    ...(toPostgresDBs?.length ? { ownerReferences: toPostgresDBs } : {}),
+  };
+}
+
+/** A Secret's identity, version and owners; its data is read when needed (OwnedSecrets). */
+export function secretMetadata(object: KubeObject): KubeObject {
+  return { metadata: keptMetadata(object.metadata) };
+}
+
+/** The fields `serviceMatches` compares, and the metadata above. */
+export function cachedService(service: Service): Service {
+  const spec = service.spec;
+  return {
+    metadata: keptMetadata(service.metadata),
+    ...(spec ? { spec: { type: spec.type, externalName: spec.externalName, ports: spec.ports } } : {}),
+  };
+}
+
+/** Nothing reads managedFields, which on an object written by several managers outweighs its spec. */
+export function withoutManagedFields(object: PostgresDB): PostgresDB {
+  if (!object.metadata.managedFields) return object;
+  const { managedFields: _, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
