@@ -464,7 +464,8 @@ t.test('the count quota (ResourceQuota count/postgresdbs.stow.dev) limits a name
   t.equal((await applyAs('admin', 'team-b', quota)).code, 0);
   await waitFor('quota status', async () => {
     const current = await getJson(['get', 'resourcequota', 'databases', '-n', 'team-b']);
-    return current?.status?.hard?.['count/postgresdbs.stow.dev'] === '1';
+    // Admission refuses with "status unknown for quota" until the quota controller has counted.
+    return current?.status?.used?.['count/postgresdbs.stow.dev'] !== undefined;
   });
   const first = await applyAs('bob', 'team-b', db('first', { deletionPolicy: 'Delete' }));
   t.equal(first.code, 0, first.stderr);
