@@ -48,7 +48,8 @@ export function applyDefaults(object: PostgresDB, config: OperatorConfig): Postg
   if (config.kmsKeyId && !encryption?.kmsKeyId)
     spec.encryption = { ...encryption, kmsKeyId: config.kmsKeyId };
   const result = { ...object, spec };
-  const name = result.metadata?.name;
+  // A name of another type (a review built by hand) derives nothing; /validate names it.
+  const name = typeof result.metadata?.name === 'string' ? result.metadata.name : undefined;
   spec.engineVersion ??= config.defaults.engineVersion;
   spec.multiAZ ??= false;
   if (name) spec.databaseName ??= deriveDatabaseName(name);

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OperatorConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
+import { isStackOverflow } from '../util/stack-overflow.js';
 import { mutate, validate } from './admission-handlers.js';
 import { type RequestMetrics, routeOf } from './request-metrics.js';
 import {
@@ -24,7 +25,10 @@ export interface AdmissionPluginOptions {
 
 type Handler = (request: AdmissionRequest, config: OperatorConfig) => AdmissionResponse;
 
-/** The handler's response; a thrown error becomes an errored review, and a denial a debug line. */
+/**
+ * The handler's response; a thrown error becomes an errored review, and a denial a debug line. A value
+ * nested so deep that reading it overflows the stack is the request's fault (ADR 0014).
+ */
 function answer(url: string, handler: Handler, request: AdmissionRequest, opts: AdmissionPluginOptions) {
   try {
     const response = handler(request, opts.config);
@@ -42,6 +46,13 @@ function answer(url: string, handler: Handler, request: AdmissionRequest, opts: 
     }
     return response;
   } catch (error) {
+    if (isStackOverflow(error)) {
+      return errored(
+        request.uid,
+        400,
+        'request.object or request.oldObject is nested too deeply to read; no PostgresDB nests so deep',
+      );
+    }
     opts.logger.error({ err: error, uid: request.uid }, `${url} failed`);
     return errored(request.uid, 500, `internal error in ${url}: ${(error as Error).message}`);
   }

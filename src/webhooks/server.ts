@@ -46,6 +46,9 @@ export function buildWebhookServer(opts: WebhookServerOptions): FastifyInstance 
   const app = Fastify({
     bodyLimit: MAX_REVIEW_BYTES,
     return503OnClosing: true,
+    // A review is checked as sent: Fastify's default Ajv would coerce `uid: 123` to "123" and
+    // `dryRun: "true"` to true, and answer a review the API server never sent.
+    ajv: { customOptions: { coerceTypes: false } },
     ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: TLS_MIN_VERSION } } : {}),
   }) as unknown as FastifyInstance;
   // Reviews are JSON only (without this, a text/plain body would reach validation as a string), and
