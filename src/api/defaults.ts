@@ -47,7 +47,8 @@ export function applyDefaults(object: PostgresDB, config: OperatorConfig): Postg
   // immutable.
   const spec = { ...object.spec };
   const result = { ...object, spec };
-  const name = result.metadata?.name;
+  // A name of another type (a review built by hand) derives nothing; /validate names it.
+  const name = typeof result.metadata?.name === 'string' ? result.metadata.name : undefined;
   if (!isAdoptingObject(object)) fillInstanceDefaults(spec, config, name);
   spec.deletionPolicy ??= config.defaults.deletionPolicy;
   if (name) {

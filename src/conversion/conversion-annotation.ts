@@ -3,6 +3,7 @@ import type { ObjectMeta } from '../api/meta.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { ConversionError } from './conversion-error.js';
 import { isJsonObject, type JsonObject } from '../util/json-object.js';
+import { showValue } from '../util/show-value.js';
 
 export const ANNOTATION_FIELD = `metadata.annotations[${ANNOTATION_CONVERSION_DATA}]`;
 
@@ -53,7 +54,7 @@ export function expectObject(data: unknown, path: string): JsonObject {
 export function expectKeys(data: unknown, path: string, allowed: readonly string[]): JsonObject {
   const object = expectObject(data, path);
   for (const key of Object.keys(object)) {
-    if (!allowed.includes(key)) throw annotationError(`${path} holds an unexpected key "${key}"`);
+    if (!allowed.includes(key)) throw annotationError(`${path} holds an unexpected key ${showValue(key)}`);
   }
   return object;
 }

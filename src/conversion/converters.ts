@@ -4,6 +4,9 @@ import type * as v1beta1Api from '../api/v1beta1.js';
 import { ConversionError } from './conversion-error.js';
 import { isJsonObject, type JsonObject } from '../util/json-object.js';
 import * as v1alpha1 from './v1alpha1.js';
+import { showValue } from '../util/show-value.js';
+import { fieldErrorReason } from '../validation/field-error.js';
+import { validateMetadataShape } from '../validation/metadata.js';
 
 /** Hub and spoke: every version converts to and from the hub (v1beta1), never directly to another spoke. */
 export interface VersionConverter {
@@ -20,8 +23,8 @@ const hub: VersionConverter = {
 };
 
 const v1alpha1Converter: VersionConverter = {
-  toHub: (object) => v1alpha1.toHub(withSpec<v1alpha1Api.PostgresDB>(object)),
-  fromHub: (object) => v1alpha1.fromHub(withSpec<v1beta1Api.PostgresDB>(object)),
+  toHub: (object) => v1alpha1.toHub(convertible<v1alpha1Api.PostgresDB>(object)),
+  fromHub: (object) => v1alpha1.fromHub(convertible<v1beta1Api.PostgresDB>(object)),
   fieldPathFromHub: v1alpha1.fieldPathFromHub,
 };
 
@@ -54,7 +57,7 @@ export function converterFor(apiVersion: unknown, field: string): VersionConvert
   const known = Object.keys(converters).map((name) => `${GROUP}/${name}`);
   throw new ConversionError(
     field,
-    `${JSON.stringify(apiVersion)} is not a version Stow converts (known: ${known.join(', ')})`,
+    `${showValue(apiVersion)} is not a version Stow converts (known: ${known.join(', ')})`,
   );
 }
 
@@ -66,10 +69,18 @@ export function convertObject(object: JsonObject, desiredAPIVersion: string): Js
   return target.fromHub(source.toHub(object));
 }
 
-function withSpec<T>(object: JsonObject): T {
+/**
+ * The object, once the parts a converter reads or rewrites are known to be objects: copying fields
+ * out of a string or null would garble the object rather than fail (`{ ...'abc' }` is `{0:'a',…}`).
+ */
+function convertible<T>(object: JsonObject): T {
   if (!isJsonObject(object.spec)) throw new ConversionError('spec', 'must be an object');
-  if (object.metadata !== undefined && !isJsonObject(object.metadata)) {
-    throw new ConversionError('metadata', 'must be an object');
+  if (object.metadata !== undefined) {
+    const [problem] = validateMetadataShape(object.metadata);
+    if (problem) throw new ConversionError(problem.path, fieldErrorReason(problem));
+  }
+  if (object.status !== undefined && !isJsonObject(object.status)) {
+    throw new ConversionError('status', `must be an object (got ${showValue(object.status)})`);
   }
   return object as T;
 }

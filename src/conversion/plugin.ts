@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { SERVED_VERSIONS } from '../api/constants.js';
 import { assertEveryServedVersionConverts } from './converters.js';
 import { conversionMetrics } from './metrics.js';
-import { convertReview } from './review.js';
+import { convertReview, serializeOutcome } from './review.js';
 
 /** A list read converts every object of the page in one review, so the limit is well above a single object's. */
 export const DEFAULT_CONVERSION_BODY_LIMIT = 64 * 1024 * 1024;
@@ -30,7 +30,7 @@ export async function conversionPlugin(app: FastifyInstance, opts: ConversionPlu
     { bodyLimit: opts.bodyLimit ?? DEFAULT_CONVERSION_BODY_LIMIT },
     async (request, reply) => {
       const stopTimer = metrics.reviewDuration.startTimer();
-      const outcome = convertReview(request.body);
+      const { outcome, text } = serializeOutcome(request.body, convertReview(request.body));
       if (outcome.statusCode === 400) {
         log.warn({ reason: outcome.body.message }, 'malformed ConversionReview');
       } else {
@@ -40,7 +40,7 @@ export async function conversionPlugin(app: FastifyInstance, opts: ConversionPlu
         if (result.status === 'Failure') log.warn({ reason: result.message }, 'conversion failed');
       }
       stopTimer({ result: String(outcome.statusCode) });
-      return reply.code(outcome.statusCode).send(outcome.body);
+      return reply.code(outcome.statusCode).type('application/json; charset=utf-8').send(text);
     },
   );
 }

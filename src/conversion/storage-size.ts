@@ -1,4 +1,5 @@
 import { ConversionError } from './conversion-error.js';
+import { showValue } from '../util/show-value.js';
 
 const FIELD = 'spec.storage';
 const DIGITS = /^[0-9]+$/;
@@ -12,7 +13,7 @@ export function parseStorageGiB(value: unknown): number | undefined {
     const size = Number(value);
     if (Number.isSafeInteger(size)) return size;
   }
-  const got = JSON.stringify(value);
+  const got = showValue(value);
   if (typeof value === 'string' && NUMBER_WITH_UNIT.test(value)) {
     throw new ConversionError(FIELD, `must be a whole number of GiB without a unit, e.g. "10" (got ${got})`);
   }

@@ -8,8 +8,10 @@ import {
   readConversionAnnotation,
   withConversionAnnotation,
 } from './conversion-annotation.js';
-import { type JsonObject, unlessEmpty, withoutUndefined } from '../util/json-object.js';
+import { isJsonObject, type JsonObject, unlessEmpty, withoutUndefined } from '../util/json-object.js';
+import { ConversionError } from './conversion-error.js';
 import { parseStorageGiB, renderStorage } from './storage-size.js';
+import { showValue } from '../util/show-value.js';
 
 const SPOKE_VERSION = 'v1alpha1';
 const SPOKE_API_VERSION = `${GROUP}/${SPOKE_VERSION}`;
@@ -51,6 +53,8 @@ export function fromHub(hub: v1beta1.PostgresDB): v1alpha1.PostgresDB {
   const spelling = readSpokeOnlyData(hub.metadata).storage;
   const { spec, status, ...top } = hub;
   const { instanceClass, storage, ...hubOnlySpec } = spec;
+  if (storage !== undefined && !isJsonObject(storage))
+    throw new ConversionError('spec.storage', `must be an object (got ${showValue(storage)})`);
   const { sizeGiB, type, iops, ...hubOnlyStorage } = storage ?? {};
   const spokeStorage = renderStorage(sizeGiB, spelling);
   const { rdsStatus, arn, ...hubOnlyStatus } = status ?? {};
@@ -161,6 +165,6 @@ function readSpokeOnlyData(metadata: v1beta1.PostgresDB['metadata']): SpokeOnlyD
 
 function expectStorageSpelling(value: unknown, path: string): void {
   if (value !== undefined && (typeof value !== 'string' || !/^[0-9]+$/.test(value))) {
-    throw annotationError(`${path} must be a string of digits (got ${JSON.stringify(value)})`);
+    throw annotationError(`${path} must be a string of digits (got ${showValue(value)})`);
   }
 }

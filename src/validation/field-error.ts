@@ -1,3 +1,5 @@
+import { showValue } from '../util/show-value.js';
+
 export interface FieldError {
   /** Dotted field path, e.g. `spec.storage.iops`. */
   path: string;
@@ -10,14 +12,13 @@ export function fieldError(path: string, message: string, value?: unknown): Fiel
   return value === undefined ? { path, message } : { path, message, value };
 }
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value));
+/** The message and the offending value, without the path. */
+export function fieldErrorReason(error: FieldError): string {
+  return 'value' in error ? `${error.message} (got ${showValue(error.value)})` : error.message;
 }
 
 export function formatFieldError(error: FieldError): string {
-  return 'value' in error
-    ? `${error.path}: ${error.message} (got ${show(error.value)})`
-    : `${error.path}: ${error.message}`;
+  return `${error.path}: ${fieldErrorReason(error)}`;
 }
 
 export function formatFieldErrors(errors: FieldError[]): string {

@@ -8,8 +8,18 @@ import { converters } from '../conversion/converters.js';
 import { admissionPolicyErrors, adoptionRequested } from '../policy/check.js';
 import { applyPolicyDefaults, IDENTIFIER_PATH } from '../policy/evaluate.js';
 import type { PolicySource } from '../policy/store.js';
+import { isJsonObject } from '../util/json-object.js';
+import { showValue } from '../util/show-value.js';
 import { fieldError } from '../validation/field-error.js';
-import { type FieldError, formatFieldError, validateCreate, validateUpdate } from '../validation/index.js';
+import {
+  type FieldError,
+  formatFieldError,
+  formatFieldErrors,
+  validateCreate,
+  validateShape,
+  validateUpdate,
+} from '../validation/index.js';
+import { validateMetadataShape } from '../validation/metadata.js';
 import type { AdoptionAuthorizer } from './adoption-authorizer.js';
 import {
   type AdmissionRequest,
@@ -31,12 +41,6 @@ export interface AdmissionContext {
 const DEPRECATION_WARNING =
   'stow.dev/v1alpha1 is deprecated: write stow.dev/v1beta1 (see docs/upgrading.md); your object is stored as v1beta1';
 
-function isPostgresDB(value: unknown): value is PostgresDB {
-  return (
-    typeof value === 'object' && value !== null && 'metadata' in value && typeof value.metadata === 'object'
-  );
-}
-
 function requestedAsAlpha(request: AdmissionRequest): boolean {
   return request.requestKind?.version === 'v1alpha1';
 }
@@ -44,12 +48,17 @@ function requestedAsAlpha(request: AdmissionRequest): boolean {
 /** Field paths in the version the user wrote (admission itself runs on the hub). */
 function pathInRequestedVersion(request: AdmissionRequest, path: string): string {
   const version = request.requestKind?.version;
-  return (version && converters[version]?.fieldPathFromHub(path)) || path;
+  // hasOwn: a version such as "constructor" must not find Object's own members.
+  return (
+    (version && Object.hasOwn(converters, version) && converters[version]?.fieldPathFromHub(path)) || path
+  );
 }
 
 function describeObject(request: AdmissionRequest, object: PostgresDB): string {
-  const name = object.metadata.name || request.name || object.metadata.generateName || '';
-  return `${KIND} ${JSON.stringify(name)}`;
+  const metadata: unknown = object.metadata;
+  const { name, generateName } = isJsonObject(metadata) ? metadata : {};
+  const known = [name, request.name, generateName].find((value) => typeof value === 'string' && value !== '');
+  return `${KIND} ${showValue(known ?? '')}`;
 }
 
 function denialMessage(request: AdmissionRequest, object: PostgresDB, errors: FieldError[]): string {
@@ -60,17 +69,23 @@ function denialMessage(request: AdmissionRequest, object: PostgresDB, errors: Fi
   return `${describeObject(request, object)} is invalid (${count}): ${lines.join('; ')}`;
 }
 
+/** What the API server sends is always an object; anything else in a review gets a 400 naming the field. */
 function objectsOf(request: AdmissionRequest): {
   object?: PostgresDB;
   oldObject?: PostgresDB;
   problem?: string;
 } {
-  if (!isPostgresDB(request.object))
-    return { problem: 'request.object is missing or is not a Kubernetes object' };
-  if (request.operation === 'UPDATE' && !isPostgresDB(request.oldObject)) {
-    return { problem: 'request.oldObject is missing on UPDATE' };
+  if (!isJsonObject(request.object))
+    return {
+      problem: `request.object must be a Kubernetes object (got ${showValue(request.object ?? null)})`,
+    };
+  if (request.operation !== 'UPDATE') return { object: request.object as PostgresDB };
+  if (!isJsonObject(request.oldObject)) {
+    return {
+      problem: `request.oldObject must be the stored Kubernetes object on UPDATE (got ${showValue(request.oldObject ?? null)})`,
+    };
   }
-  return { object: request.object, oldObject: request.oldObject as PostgresDB | undefined };
+  return { object: request.object as PostgresDB, oldObject: request.oldObject as PostgresDB };
 }
 
 /** Fills empty fields; the patch is the diff between the raw object and its defaulted copy. */
@@ -81,9 +96,11 @@ export function mutate(
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allowed(request.uid);
   const { object, problem } = objectsOf(request);
   if (!object) return errored(request.uid, 400, problem ?? 'bad request');
-  // A spec defaulting cannot fill is left for /validate to deny with every reason; and an object on
-  // its way out is not rewritten, so deletion can always finish.
-  if (!canApplyDefaults(object.spec) || object.metadata.deletionTimestamp) return allowed(request.uid);
+  // A spec or metadata defaulting cannot read is left for /validate to deny with every reason; and an
+  // object on its way out is not rewritten, so deletion can always finish.
+  const metadata: unknown = object.metadata;
+  if (!isJsonObject(metadata) || !canApplyDefaults(object.spec) || metadata.deletionTimestamp)
+    return allowed(request.uid);
   const policies = context.policies.policiesFor(namespaceOf(request, object));
   return policies instanceof Promise
     ? policies.then((found) => defaultedPatch(request.uid, object, found, context.config))
@@ -104,7 +121,8 @@ function defaultedPatch(
 }
 
 function namespaceOf(request: AdmissionRequest, object: PostgresDB): string {
-  return request.namespace ?? object.metadata.namespace ?? '';
+  const stated = request.namespace ?? object.metadata.namespace;
+  return typeof stated === 'string' ? stated : '';
 }
 
 /**
@@ -118,6 +136,16 @@ export function validate(
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allowed(request.uid);
   const { object, oldObject, problem } = objectsOf(request);
   if (!object) return errored(request.uid, 400, problem ?? 'bad request');
+  // The rules read metadata (names, annotations): a damaged one is reported, with the spec's shape,
+  // before any rule runs.
+  const metadataErrors = validateMetadataShape(object.metadata);
+  if (metadataErrors.length) {
+    const errors = metadataErrors.concat(validateShape(object.spec));
+    return denied(request.uid, denialMessage(request, object, errors));
+  }
+  const storedErrors = oldObject ? validateMetadataShape(oldObject.metadata) : [];
+  if (storedErrors.length)
+    return errored(request.uid, 400, `request.oldObject: ${formatFieldErrors(storedErrors)}`);
   const { config } = context;
   const result =
     request.operation === 'UPDATE' && oldObject

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../util/logger.js';
+import { isStackOverflow } from '../util/stack-overflow.js';
 import { type AdmissionContext, mutate, validate } from './admission-handlers.js';
 import { type RequestMetrics, routeOf } from './request-metrics.js';
 import {
@@ -29,7 +30,8 @@ type Handler = (
 /**
  * The handler's response; a thrown error becomes an errored review, and a denial a debug line. Most
  * reviews are answered synchronously; a promise only where the API server must be asked (a namespace
- * not yet seen, an adoption's SubjectAccessReview).
+ * not yet seen, an adoption's SubjectAccessReview). A value nested so deep that reading it overflows
+ * the stack is the request's fault (ADR 0014).
  */
 function answer(
   url: string,
@@ -38,6 +40,13 @@ function answer(
   opts: AdmissionPluginOptions,
 ): AdmissionResponse | Promise<AdmissionResponse> {
   const failed = (error: unknown) => {
+    if (isStackOverflow(error)) {
+      return errored(
+        request.uid,
+        400,
+        'request.object or request.oldObject is nested too deeply to read; no PostgresDB nests so deep',
+      );
+    }
     opts.logger.error({ err: error, uid: request.uid }, `${url} failed`);
     return errored(request.uid, 500, `internal error in ${url}: ${(error as Error).message}`);
   };

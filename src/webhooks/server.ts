@@ -20,6 +20,39 @@ import { requestMetrics } from './request-metrics.js';
 export const MAX_REVIEW_BYTES = 7 * 1024 * 1024;
 export const TLS_MIN_VERSION = 'TLSv1.2';
 
+/**
+ * How long the webhook server waits for a client, in milliseconds. The API server sends a review at
+ * once and gives up on a webhook after its timeout (10 s by default, 30 s at most), so a client still
+ * sending after these is not the API server, and only holds a connection (ADR 0014).
+ */
+export interface WebhookTimeouts {
+  /** To complete the TLS handshake. */
+  handshake: number;
+  /** To send the request headers, from the start of the request. */
+  headers: number;
+  /** To send the whole request, headers and body. */
+  request: number;
+  /** Of silence on a connection before its first request or during one. */
+  idle: number;
+  /**
+   * Of silence on a connection between requests. Longer than the 90 s the API server's HTTP client keeps
+   * an idle connection, so the server never closes one the API server may be reusing at that moment: a
+   * POST lost that way is not retried, and the write it admits fails.
+   */
+  keepAlive: number;
+  /** How often Node checks `headers` and `request`; a late client is dropped up to this much later. */
+  checkInterval: number;
+}
+
+export const WEBHOOK_TIMEOUTS: Readonly<WebhookTimeouts> = {
+  handshake: 10_000,
+  headers: 10_000,
+  request: 30_000,
+  idle: 30_000,
+  keepAlive: 95_000,
+  checkInterval: 1_000,
+};
+
 export interface WebhookServerOptions {
   config: OperatorConfig;
   logger: Logger;
@@ -33,6 +66,8 @@ export interface WebhookServerOptions {
   policies?: PolicySource;
   /** Who may adopt existing instances. Default: nobody. */
   adoption?: AdoptionAuthorizer;
+  /** WEBHOOK_TIMEOUTS unless given (tests shorten them). */
+  timeouts?: Partial<WebhookTimeouts>;
 }
 
 function clientErrorMessage(error: FastifyError): string {
@@ -49,10 +84,33 @@ function clientErrorMessage(error: FastifyError): string {
 export function buildWebhookServer(opts: WebhookServerOptions): FastifyInstance {
   // No logger for Fastify itself: handlers log with the review's uid through opts.logger, and a
   // request logger (even one shared, not a child) costs Fastify a check on every request.
+  const timeouts = { ...WEBHOOK_TIMEOUTS, ...opts.timeouts };
+  // Node's own server options: Fastify sets the other timeouts itself, and these only at creation.
+  const nodeServerOptions = {
+    requestTimeout: timeouts.request,
+    headersTimeout: timeouts.headers,
+    connectionsCheckingInterval: timeouts.checkInterval,
+  };
   const app = Fastify({
     bodyLimit: MAX_REVIEW_BYTES,
     return503OnClosing: true,
-    ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: TLS_MIN_VERSION } } : {}),
+    connectionTimeout: timeouts.idle,
+    requestTimeout: timeouts.request,
+    keepAliveTimeout: timeouts.keepAlive,
+    // A review is checked as sent: Fastify's default Ajv would coerce `uid: 123` to "123" and
+    // `dryRun: "true"` to true, and answer a review the API server never sent.
+    ajv: { customOptions: { coerceTypes: false } },
+    ...(opts.tls
+      ? {
+          https: {
+            key: opts.tls.key,
+            cert: opts.tls.cert,
+            minVersion: TLS_MIN_VERSION,
+            handshakeTimeout: timeouts.handshake,
+            ...nodeServerOptions,
+          },
+        }
+      : { http: nodeServerOptions }),
   }) as unknown as FastifyInstance;
   // Reviews are JSON only (without this, a text/plain body would reach validation as a string), and
   // JSON is parsed by parseJsonBody: Fastify's default answers, without its scans where none are needed.

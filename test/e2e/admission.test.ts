@@ -228,4 +228,18 @@ t.test('admission webhooks against a real API server', async (t) => {
     t.match(result.stderr, /legacy magnetic storage/);
     t.match(result.stderr, /without a final snapshot/);
   });
+
+  // Issue 11: such keys got a bare 400 from the webhooks, so the API server refused the write.
+  t.test('a __proto__ tag is admitted, defaulted and stored as written', async (t) => {
+    const manifest = `{"apiVersion":"stow.dev/v1beta1","kind":"PostgresDB","metadata":{"name":"proto-tag","namespace":"${NS}"},"spec":{"instanceClass":"db.t3.small","storage":{"sizeGiB":20},"tags":{"__proto__":"team-a","constructor":"b"}}}`;
+    const result = await env.apply(manifest);
+    t.equal(result.code, 0, result.stderr);
+    const stored = JSON.parse(
+      (await env.kubectl(['get', 'postgresdb', 'proto-tag', '-n', NS, '-o', 'json'])).stdout,
+    );
+    t.ok(Object.hasOwn(stored.spec.tags, '__proto__'), 'kept as an own key');
+    t.equal(stored.spec.tags.__proto__, 'team-a');
+    t.equal(stored.spec.tags.constructor, 'b');
+    t.equal(stored.spec.multiAZ, false, 'defaults filled');
+  });
 });

@@ -163,8 +163,8 @@ t.test('admission over inject()', async (t) => {
         /uid/,
       ],
       ['wrong content type', 'x', { 'content-type': 'text/plain' }, /application\/json/],
-      ['a __proto__ key', '{"apiVersion":"admission.k8s.io/v1","__proto__":{"allowed":true}}', {}, /JSON/i],
-      ['an escaped __proto__ key', '{"request":{"\\u005f_proto__":{}}}', {}, /JSON/i],
+      // A __proto__ key is a plain key (ADR 0014): this body is refused for what it lacks.
+      ['a __proto__ key', '{"apiVersion":"admission.k8s.io/v1","__proto__":{"allowed":true}}', {}, /kind/],
     ];
     for (const [title, payload, headers, message] of cases) {
       const res = await post('/validate', payload, headers);
