@@ -6,7 +6,6 @@ export const SHORT_NAMES = ['pgdb'];
 export const CATEGORIES = ['stow'];
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
 export const HUB_VERSION = 'v1beta1';
-export const SPOKE_VERSIONS = ['v1alpha1'] as const;
 export const SERVED_VERSIONS = ['v1alpha1', 'v1beta1'] as const;
 export type ServedVersion = (typeof SERVED_VERSIONS)[number];
 
@@ -21,6 +20,8 @@ export const TAG_NAME = 'stow.dev/name';
 export const TAG_UID = 'stow.dev/uid';
 export const TAG_MANAGED_BY = 'stow.dev/managed-by';
 export const MANAGED_BY_VALUE = 'stow';
+/** The tags that say which resource of which cluster an instance belongs to. */
+export const OWNERSHIP_TAG_KEYS = [TAG_CLUSTER, TAG_NAMESPACE, TAG_NAME, TAG_UID, TAG_MANAGED_BY] as const;
 /** When the controller first saw the instance orphaned (set only with orphans.action snapshotAndDelete). */
 export const TAG_ORPHANED_AT = 'stow.dev/orphaned-at';
 

@@ -1,14 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ObjectMeta } from './meta.js';
 
+export const STORAGE_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'standard'] as const;
+export const DELETION_POLICIES = ['Delete', 'Snapshot', 'Retain'] as const;
+
 export const StorageType = Type.Union(
-  [
-    Type.Literal('gp2'),
-    Type.Literal('gp3'),
-    Type.Literal('io1'),
-    Type.Literal('io2'),
-    Type.Literal('standard'),
-  ],
+  STORAGE_TYPES.map((type) => Type.Literal(type)),
   {
     description:
       'RDS storage type: gp2, gp3 (general purpose SSD), io1, io2 (provisioned IOPS SSD), standard (legacy magnetic).',
@@ -17,7 +14,7 @@ export const StorageType = Type.Union(
 export type StorageType = Static<typeof StorageType>;
 
 export const DeletionPolicy = Type.Union(
-  [Type.Literal('Delete'), Type.Literal('Snapshot'), Type.Literal('Retain')],
+  DELETION_POLICIES.map((policy) => Type.Literal(policy)),
   {
     description:
       'What happens to the RDS instance when this resource is deleted: Delete (no final snapshot; automated backups deleted too unless backup.keepAfterDeletion), Snapshot (final snapshot, then delete; automated backups kept until their retention ends unless backup.keepAfterDeletion is false), Retain (leave the instance running).',

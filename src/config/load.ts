@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { STORAGE_TYPES } from '../api/v1beta1.js';
 import { validateMasterUsername } from '../validation/names.js';
 import { validateKmsKey } from '../validation/settings.js';
 import { type OperatorConfig, OperatorConfigFile, StorageRules } from './schema.js';
@@ -65,7 +66,7 @@ function semanticProblems(parsed: OperatorConfigFile): string[] {
 
 /** A swapped range would refuse every PostgresDB of that storage type. */
 function rangeProblems(rules: StorageRules, prefix: string): string[] {
-  return (['gp2', 'gp3', 'io1', 'io2', 'standard'] as const).flatMap((type) => {
+  return STORAGE_TYPES.flatMap((type) => {
     const { sizeGiB, iops, throughput } = rules[type];
     const ranges: Array<[string, number | undefined, number | undefined]> = [
       ['sizeGiB', sizeGiB.min, sizeGiB.max],
@@ -107,10 +108,9 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
     kmsKeyId: parsed.kmsKeyId ?? '',
     defaults: {
       engineVersion: parsed.defaults?.engineVersion ?? '16',
-      storageType: (parsed.defaults?.storageType as OperatorConfig['defaults']['storageType']) ?? 'gp3',
+      storageType: parsed.defaults?.storageType ?? 'gp3',
       backupRetentionDays: parsed.defaults?.backupRetentionDays ?? 7,
-      deletionPolicy:
-        (parsed.defaults?.deletionPolicy as OperatorConfig['defaults']['deletionPolicy']) ?? 'Snapshot',
+      deletionPolicy: parsed.defaults?.deletionPolicy ?? 'Snapshot',
       masterUsername: parsed.defaults?.masterUsername ?? 'stow_admin',
     },
     extraTags: parsed.extraTags ?? {},

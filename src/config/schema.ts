@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { DeletionPolicy, StorageType } from '../api/v1beta1.js';
 
 const Range = Type.Object({ min: Type.Integer({ minimum: 0 }), max: Type.Integer({ minimum: 0 }) });
 
@@ -54,13 +55,9 @@ export const OperatorConfigFile = Type.Object(
       Type.Object(
         {
           engineVersion: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })),
-          storageType: Type.Optional(
-            Type.Union(['gp2', 'gp3', 'io1', 'io2', 'standard'].map((v) => Type.Literal(v))),
-          ),
+          storageType: Type.Optional(StorageType),
           backupRetentionDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 35 })),
-          deletionPolicy: Type.Optional(
-            Type.Union(['Delete', 'Snapshot', 'Retain'].map((v) => Type.Literal(v))),
-          ),
+          deletionPolicy: Type.Optional(DeletionPolicy),
           masterUsername: Type.Optional(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,15}$' })),
         },
         { additionalProperties: false },
@@ -99,9 +96,9 @@ export interface OperatorConfig {
   kmsKeyId: string;
   defaults: {
     engineVersion: string;
-    storageType: 'gp2' | 'gp3' | 'io1' | 'io2' | 'standard';
+    storageType: StorageType;
     backupRetentionDays: number;
-    deletionPolicy: 'Delete' | 'Snapshot' | 'Retain';
+    deletionPolicy: DeletionPolicy;
     masterUsername: string;
   };
   extraTags: Record<string, string>;

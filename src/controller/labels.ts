@@ -1,6 +1,8 @@
+import { MANAGED_BY_VALUE } from '../api/constants.js';
+
 /** Labels on the Secrets and Services the controller creates; the informers select on the first. */
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY = 'stow';
+export const MANAGED_BY = MANAGED_BY_VALUE;
 export const LABEL_OWNER = 'stow.dev/postgresdb';
 export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 

@@ -1,3 +1,4 @@
+import { OWNERSHIP_TAG_KEYS } from '../api/constants.js';
 import type { PostgresDBSpec } from '../api/v1beta1.js';
 import { isAsciiTagText, isEngineVersion } from './char-classes.js';
 import { type FieldError, fieldError } from './field-error.js';
@@ -10,7 +11,7 @@ const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const isTagText = (text: string) => isAsciiTagText(text) || TAG_TEXT.test(text);
 const RESERVED_TAG_PREFIXES = ['aws:', 'rds:', 'stow.dev/'];
 export const RDS_MAX_TAGS = 50;
-export const MANAGED_TAG_COUNT = 5;
+export const MANAGED_TAG_COUNT = OWNERSHIP_TAG_KEYS.length;
 const MAX_RETENTION_DAYS = 35;
 
 export function parseEngineVersion(
