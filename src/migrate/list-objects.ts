@@ -1,5 +1,5 @@
-import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, PLURAL } from '../api/constants.js';
+import type { KubeClient } from '../controller/kube/client.js';
 import { statusCode } from './kube-errors.js';
 
 export interface ObjectRef {
@@ -16,30 +16,28 @@ const RELIST_ATTEMPTS = 3;
  * (410 Gone) starts the listing again, since later pages can no longer be read consistently.
  */
 export async function listAllPostgresDBs(
-  api: CustomObjectsApi,
+  client: KubeClient,
   version: string,
   pageSize: number,
 ): Promise<ListedObject[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await listOnce(api, version, pageSize);
+      return await listOnce(client, version, pageSize);
     } catch (error) {
       if (statusCode(error) !== 410 || attempt === RELIST_ATTEMPTS) throw error;
     }
   }
 }
 
-async function listOnce(api: CustomObjectsApi, version: string, pageSize: number): Promise<ListedObject[]> {
+async function listOnce(client: KubeClient, version: string, pageSize: number): Promise<ListedObject[]> {
   const objects: ListedObject[] = [];
   let continueToken: string | undefined;
   do {
-    const page = (await api.listClusterCustomObject({
-      group: GROUP,
-      version,
-      plural: PLURAL,
-      limit: pageSize,
-      ...(continueToken ? { _continue: continueToken } : {}),
-    })) as { items?: ListedObject[]; metadata?: { continue?: string } };
+    const page = await client.request<{ items?: ListedObject[]; metadata?: { continue?: string } }>(
+      'GET',
+      `/apis/${GROUP}/${version}/${PLURAL}`,
+      { query: { limit: pageSize, continue: continueToken } },
+    );
     objects.push(...(page.items ?? []));
     continueToken = page.metadata?.continue || undefined;
   } while (continueToken);

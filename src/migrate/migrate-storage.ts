@@ -1,10 +1,6 @@
-import {
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { CRD_NAME, GROUP, PLURAL } from '../api/constants.js';
+import { createKubeClient, type KubeClient } from '../controller/kube/client.js';
 import { kubeErrorMessage, statusCode } from './kube-errors.js';
 import { formatRef, listAllPostgresDBs, type ObjectRef, refOf } from './list-objects.js';
 
@@ -46,6 +42,15 @@ export interface MigrateStorageResult {
   storedVersionsAfter: string[];
 }
 
+/** What is read of the CustomResourceDefinition. */
+interface CustomResourceDefinition {
+  metadata?: { managedFields?: Array<{ fieldsV1?: unknown; time?: string }> };
+  spec: { versions: Array<{ name: string; storage?: boolean; subresources?: { status?: unknown } }> };
+  status?: { storedVersions?: string[] };
+}
+
+const CRD_PATH = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD_NAME}`;
+const JSON_PATCH = 'application/json-patch+json';
 const WRITE_ATTEMPTS = 5;
 const silent: ProgressLog = { info: () => {}, warn: () => {} };
 
@@ -60,11 +65,17 @@ const silent: ProgressLog = { info: () => {}, warn: () => {} };
  * rewrite of an object written before Stow into a spec change, and the generation stays as it was.
  */
 export async function migrateStorage(opts: MigrateStorageOptions): Promise<MigrateStorageResult> {
-  const { kubeConfig, dryRun = false, log = silent, pageSize = 100, settleSeconds = 10 } = opts;
-  const crdApi = kubeConfig.makeApiClient(ApiextensionsV1Api);
-  const objectsApi = kubeConfig.makeApiClient(CustomObjectsApi);
+  const client = await createKubeClient(opts.kubeConfig);
+  try {
+    return await migrate(client, opts);
+  } finally {
+    client.close();
+  }
+}
 
-  const crd = await readCrd(crdApi);
+async function migrate(client: KubeClient, opts: MigrateStorageOptions): Promise<MigrateStorageResult> {
+  const { dryRun = false, log = silent, pageSize = 100, settleSeconds = 10 } = opts;
+  const crd = await readCrd(client);
   const storageVersion = storageVersionOf(crd);
   const viaStatus = hasStatusSubresource(crd, storageVersion);
   const storedVersionsBefore = crd.status?.storedVersions ?? [];
@@ -73,14 +84,14 @@ export async function migrateStorage(opts: MigrateStorageOptions): Promise<Migra
   );
 
   await waitForCrdToSettle(crd, settleSeconds, log);
-  const refs = await listRefs(objectsApi, storageVersion, pageSize);
+  const refs = await listRefs(client, storageVersion, pageSize);
   log.info(
     dryRun
       ? `dry run: checking ${refs.length} object(s) with server-side dry-run writes; nothing will change`
       : `rewriting ${refs.length} object(s) in ${storageVersion}`,
   );
 
-  const counts = await rewriteAll(objectsApi, { version: storageVersion, viaStatus, dryRun }, refs, log);
+  const counts = await rewriteAll(client, { version: storageVersion, viaStatus, dryRun }, refs, log);
   const result: MigrateStorageResult = {
     ok: false,
     dryRun,
@@ -105,16 +116,16 @@ export async function migrateStorage(opts: MigrateStorageOptions): Promise<Migra
       `dry run: would set status.storedVersions from ${JSON.stringify(storedVersionsBefore)} to ${JSON.stringify(target)}`,
     );
   } else {
-    result.storedVersionsAfter = await trimStoredVersions(crdApi, storageVersion, storedVersionsBefore);
+    result.storedVersionsAfter = await trimStoredVersions(client, storageVersion, storedVersionsBefore);
     log.info(`status.storedVersions set to ${JSON.stringify(result.storedVersionsAfter)}`);
   }
   result.ok = true;
   return result;
 }
 
-async function readCrd(api: ApiextensionsV1Api): Promise<V1CustomResourceDefinition> {
+async function readCrd(client: KubeClient): Promise<CustomResourceDefinition> {
   try {
-    return await api.readCustomResourceDefinition({ name: CRD_NAME });
+    return await client.request<CustomResourceDefinition>('GET', CRD_PATH);
   } catch (error) {
     if (statusCode(error) === 404)
       throw new Error(`CustomResourceDefinition ${CRD_NAME} not found: install the CRD first`);
@@ -124,15 +135,15 @@ async function readCrd(api: ApiextensionsV1Api): Promise<V1CustomResourceDefinit
   }
 }
 
-function storageVersionOf(crd: V1CustomResourceDefinition): string {
+function storageVersionOf(crd: CustomResourceDefinition): string {
   const storage = crd.spec.versions.find((version) => version.storage);
   if (!storage) throw new Error(`${CRD_NAME} has no storage version`);
   return storage.name;
 }
 
-async function listRefs(api: CustomObjectsApi, version: string, pageSize: number): Promise<ObjectRef[]> {
+async function listRefs(client: KubeClient, version: string, pageSize: number): Promise<ObjectRef[]> {
   try {
-    return (await listAllPostgresDBs(api, version, pageSize)).map(refOf);
+    return (await listAllPostgresDBs(client, version, pageSize)).map(refOf);
   } catch (error) {
     // Listing in the storage version converts every object still stored in another one.
     throw new Error(
@@ -143,7 +154,7 @@ async function listRefs(api: CustomObjectsApi, version: string, pageSize: number
   }
 }
 
-async function waitForCrdToSettle(crd: V1CustomResourceDefinition, settleSeconds: number, log: ProgressLog) {
+async function waitForCrdToSettle(crd: CustomResourceDefinition, settleSeconds: number, log: ProgressLog) {
   // managedFields record when each manager last changed the fields it owns; only spec changes matter.
   const changes = (crd.metadata?.managedFields ?? [])
     .filter(
@@ -161,7 +172,7 @@ async function waitForCrdToSettle(crd: V1CustomResourceDefinition, settleSeconds
 
 /** One object at a time, so progress is in order and the API server is never flooded. */
 async function rewriteAll(
-  api: CustomObjectsApi,
+  client: KubeClient,
   mode: RewriteMode,
   refs: ObjectRef[],
   log: ProgressLog,
@@ -175,7 +186,7 @@ async function rewriteAll(
   const reportEvery = Math.max(1, Math.ceil(refs.length / 20));
   for (const [index, ref] of refs.entries()) {
     try {
-      if ((await rewrite(api, mode, ref)) === 'gone') counts.gone++;
+      if ((await rewrite(client, mode, ref)) === 'gone') counts.gone++;
       else counts.rewritten++;
     } catch (error) {
       const failure = { object: formatRef(ref), reason: kubeErrorMessage(error) };
@@ -189,7 +200,7 @@ async function rewriteAll(
   return counts;
 }
 
-function hasStatusSubresource(crd: V1CustomResourceDefinition, version: string): boolean {
+function hasStatusSubresource(crd: CustomResourceDefinition, version: string): boolean {
   return Boolean(crd.spec.versions.find((candidate) => candidate.name === version)?.subresources?.status);
 }
 
@@ -199,25 +210,12 @@ interface RewriteMode {
   dryRun: boolean;
 }
 
-async function rewrite(
-  api: CustomObjectsApi,
-  mode: RewriteMode,
-  ref: ObjectRef,
-): Promise<'rewritten' | 'gone'> {
-  const request = {
-    group: GROUP,
-    version: mode.version,
-    plural: PLURAL,
-    namespace: ref.namespace,
-    name: ref.name,
-    body: [],
-    fieldManager: MIGRATION_FIELD_MANAGER,
-    ...(mode.dryRun ? { dryRun: 'All' } : {}),
-  };
+async function rewrite(client: KubeClient, mode: RewriteMode, ref: ObjectRef): Promise<'rewritten' | 'gone'> {
+  const path = `/apis/${GROUP}/${mode.version}/namespaces/${encodeURIComponent(ref.namespace)}/${PLURAL}/${encodeURIComponent(ref.name)}${mode.viaStatus ? '/status' : ''}`;
+  const query = { fieldManager: MIGRATION_FIELD_MANAGER, ...(mode.dryRun ? { dryRun: 'All' } : {}) };
   for (let attempt = 1; ; attempt++) {
     try {
-      if (mode.viaStatus) await api.patchNamespacedCustomObjectStatus(request);
-      else await api.patchNamespacedCustomObject(request);
+      await client.request('PATCH', path, { body: [], contentType: JSON_PATCH, query });
       return 'rewritten';
     } catch (error) {
       const code = statusCode(error);
@@ -237,24 +235,24 @@ function isTransient(code: number | undefined): boolean {
  * was applied again), the trim is refused instead of dropping a version that objects may now be stored in.
  */
 async function trimStoredVersions(
-  api: ApiextensionsV1Api,
+  client: KubeClient,
   storageVersion: string,
   before: string[],
 ): Promise<string[]> {
-  const current = await readCrd(api);
+  const current = await readCrd(client);
   if (storageVersionOf(current) !== storageVersion) {
     throw new Error(
       `the storage version of ${CRD_NAME} changed to ${storageVersionOf(current)} while migrating; run again`,
     );
   }
   try {
-    const patched = await api.patchCustomResourceDefinitionStatus({
-      name: CRD_NAME,
+    const patched = await client.request<CustomResourceDefinition>('PATCH', `${CRD_PATH}/status`, {
       body: [
         { op: 'test', path: '/status/storedVersions', value: before },
         { op: 'replace', path: '/status/storedVersions', value: [storageVersion] },
       ],
-      fieldManager: MIGRATION_FIELD_MANAGER,
+      contentType: JSON_PATCH,
+      query: { fieldManager: MIGRATION_FIELD_MANAGER },
     });
     return patched.status?.storedVersions ?? [];
   } catch (error) {

@@ -1,5 +1,6 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, HUB_VERSION } from '../api/constants.js';
+import { createKubeClient } from '../controller/kube/client.js';
 import { convertObject } from '../conversion/converters.js';
 import { kubeErrorMessage } from './kube-errors.js';
 import { formatRef, listAllPostgresDBs, refOf } from './list-objects.js';
@@ -19,15 +20,17 @@ export async function findUnconvertibleObjects(opts: {
   version?: string;
   pageSize?: number;
 }): Promise<UpgradeCheckResult> {
-  const api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
+  const client = await createKubeClient(opts.kubeConfig);
   const version = opts.version ?? 'v1alpha1';
   let objects: Awaited<ReturnType<typeof listAllPostgresDBs>>;
   try {
-    objects = await listAllPostgresDBs(api, version, opts.pageSize ?? 100);
+    objects = await listAllPostgresDBs(client, version, opts.pageSize ?? 100);
   } catch (error) {
     throw new Error(`cannot list PostgresDB objects as ${GROUP}/${version}: ${kubeErrorMessage(error)}`, {
       cause: error,
     });
+  } finally {
+    client.close();
   }
   const unconvertible: UpgradeCheckResult['unconvertible'] = [];
   for (const object of objects) {

@@ -43,6 +43,8 @@ export class KubeApiError extends Error {
     readonly statusCode: number,
     readonly reason: string,
     message: string,
+    /** The API server's own words (its Status message), without the code and reason. */
+    readonly serverMessage: string = message,
   ) {
     super(message);
   }
@@ -79,6 +81,7 @@ function errorFromBody(statusCode: number, text: string): KubeApiError {
     statusCode,
     reason,
     `${statusCode} ${reason}: ${status.message ?? text.slice(0, 200)}`,
+    status.message ?? (text.slice(0, 200) || `HTTP ${statusCode}`),
   );
 }
 
