@@ -1,3 +1,5 @@
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+
 /**
  * What the reconciler needs to know about a failed RDS call, independent of the SDK:
  * - NotFound, AlreadyExists, InvalidState: answers about the world, handled as such;
@@ -45,46 +47,27 @@ const INVALID_STATE = new Set([
   'InvalidDBInstanceStateFault',
   'InvalidDBSnapshotState',
 ]);
-const THROTTLED = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'SlowDown',
-]);
-const TRANSIENT = new Set([
-  'InternalFailure',
-  'InternalError',
-  'ServiceUnavailable',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-]);
-
 interface SdkErrorLike {
-  name?: string;
+  name: string;
   code?: string;
-  message?: string;
+  message: string;
   $metadata?: { httpStatusCode?: number };
   $fault?: 'client' | 'server';
 }
 
-export function classifyErrorCode(code: string, httpStatus?: number, fault?: string): RdsErrorKind {
+/**
+ * RDS's own answers about the world are read from the code; whether a failure is throttling or
+ * transient is the SDK's classification (the one its retry strategies use), so the two never disagree.
+ * An error that reached no server (no HTTP status) is transient.
+ */
+export function classifyError(error: SdkErrorLike, code: string): RdsErrorKind {
   if (NOT_FOUND.has(code)) return 'NotFound';
   if (ALREADY_EXISTS.has(code)) return 'AlreadyExists';
   if (INVALID_STATE.has(code)) return 'InvalidState';
-  if (THROTTLED.has(code) || httpStatus === 429) return 'Throttled';
-  if (TRANSIENT.has(code) || (httpStatus !== undefined && httpStatus >= 500) || fault === 'server')
-    return 'Transient';
-  if (httpStatus === undefined) return 'Transient';
-  return 'Rejected';
+  if (isThrottlingError(error)) return 'Throttled';
+  if (isTransientError(error) || isServerError(error) || error.$fault === 'server') return 'Transient';
+  const status = error.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500 ? 'Transient' : 'Rejected';
 }
 
 /** Maps anything the SDK (or the network) throws to an RdsError; an abort is passed through as is. */
@@ -94,6 +77,6 @@ export function toRdsError(error: unknown): unknown {
   if (error.name === 'AbortError') return error;
   const sdk = error as Error & SdkErrorLike;
   const code = sdk.name && sdk.name !== 'Error' ? sdk.name : (sdk.code ?? 'Unknown');
-  const kind = classifyErrorCode(code, sdk.$metadata?.httpStatusCode, sdk.$fault);
+  const kind = classifyError(sdk, code);
   return new RdsError(kind, code, `${code}: ${sdk.message}`);
 }
