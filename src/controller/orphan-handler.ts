@@ -3,7 +3,7 @@ import { TAG_ORPHANED_AT } from '../api/constants.js';
 import { isRdsError, type RdsErrorKind } from '../aws/errors.js';
 import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { EventType, ReferenceEventSink } from './events.js';
-import { describeOwner } from './identifier.js';
+import { describeOwner } from './ownership.js';
 import type { ObjectReference } from './kube/types.js';
 import {
   cleanupStep,

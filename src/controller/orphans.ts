@@ -9,8 +9,8 @@ import {
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { RdsInstance, RdsSnapshot } from '../aws/types.js';
 import type { OperatorConfig, OrphanAction } from '../config/schema.js';
-import { boundIdentifier, objectKey } from './context.js';
-import { RETAINED_VALUE } from './identifier.js';
+import { boundIdentifier, objectKey } from './resource.js';
+import { RETAINED_VALUE } from './ownership.js';
 
 /** What the controller knows when it judges an instance: its resources, its configuration, the time. */
 export interface OrphanScene {

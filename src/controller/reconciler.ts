@@ -15,17 +15,11 @@ import {
   secretContents,
   storedPassword,
 } from './connection-secret.js';
-import {
-  boundIdentifier,
-  hasFinalizer,
-  identityOf,
-  isAdopting,
-  type ReconcilerContext,
-  type RunOptions,
-} from './context.js';
+import type { ReconcilerContext, RunOptions } from './context.js';
+import { boundIdentifier, hasFinalizer, identityOf, isAdopting } from './resource.js';
 import { desiredCreateInput, desiredTags } from './desired-instance.js';
 import { newService, serviceMatches, desiredServiceSpec } from './external-service.js';
-import { describeOwner, ownershipOf, ownershipTags, type ResourceIdentity } from './identifier.js';
+import { describeOwner, ownershipOf, ownershipTags, type ResourceIdentity } from './ownership.js';
 import {
   describeModifications,
   hasModifications,

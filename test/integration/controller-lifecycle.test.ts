@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { decodeSecretData } from '../../src/controller/connection-secret.js';
-import { instanceIdentifier } from '../../src/controller/identifier.js';
+import { instanceIdentifier } from '../../src/controller/ownership.js';
 import { condition, type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
 
 let h: Harness;

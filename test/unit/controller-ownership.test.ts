@@ -7,7 +7,7 @@ import {
   ownershipOf,
   ownershipTags,
   type ResourceIdentity,
-} from '../../src/controller/identifier.js';
+} from '../../src/controller/ownership.js';
 import { rdsIdentifierProblem } from '../../src/validation/names.js';
 
 const identity: ResourceIdentity = {

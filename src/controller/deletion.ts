@@ -2,14 +2,9 @@ import { FINALIZER, TAG_MANAGED_BY } from '../api/constants.js';
 import type { DeletionPolicy, PostgresDB } from '../api/v1beta1.js';
 import { isRdsError } from '../aws/errors.js';
 import type { RdsInstance } from '../aws/types.js';
-import {
-  boundIdentifier,
-  hasFinalizer,
-  identityOf,
-  type ReconcilerContext,
-  type RunOptions,
-} from './context.js';
-import { finalSnapshotIdentifier, ownershipOf, RETAINED_VALUE, type ResourceIdentity } from './identifier.js';
+import type { ReconcilerContext, RunOptions } from './context.js';
+import { boundIdentifier, hasFinalizer, identityOf } from './resource.js';
+import { finalSnapshotIdentifier, ownershipOf, RETAINED_VALUE, type ResourceIdentity } from './ownership.js';
 import { describeFailure, ReconcileError } from './reconcile-error.js';
 import { writeStatusIfChanged } from './status-writer.js';
 import { buildStatus } from './status.js';
