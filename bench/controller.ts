@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { postgresDBPath } from '../src/controller/kube/paths.js';
-import type { List } from '../src/controller/kube/types.js';
+import { postgresDBPath } from '../src/kube/paths.js';
+import type { List } from '../src/kube/types.js';
 import type { PostgresDB } from '../src/api/v1beta1.js';
 import { createLogger } from '../src/util/logger.js';
 import { isReady, postgresDB, startHarness } from '../test/integration/support/harness.js';

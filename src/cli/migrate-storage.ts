@@ -1,5 +1,5 @@
 import { findUnconvertibleObjects, migrateStorage } from '../migrate/index.js';
-import { loadKubeConfig } from './controller.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
 
 export async function runMigrateStorage(opts: { dryRun: boolean }): Promise<number> {
   const log = {

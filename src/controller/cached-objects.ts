@@ -1,5 +1,5 @@
 import type { PostgresDB } from '../api/v1beta1.js';
-import type { KubeObject, Metadata, Service } from './kube/types.js';
+import type { KubeObject, Metadata, Service } from '../kube/types.js';
 import { refersToPostgresDB } from './owner.js';
 
 /**

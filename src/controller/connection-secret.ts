@@ -1,5 +1,5 @@
 import { LABEL_MANAGED_BY, LABEL_OWNER, MANAGED_BY } from './labels.js';
-import type { OwnerReference, Secret } from './kube/types.js';
+import type { OwnerReference, Secret } from '../kube/types.js';
 
 export interface Credentials {
   username: string;

@@ -3,8 +3,8 @@ import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import type { PolicySource } from '../policy/store.js';
 import type { EventSink } from './events.js';
-import type { KubeResources } from './kube/resources.js';
-import type { Secret, Service } from './kube/types.js';
+import type { KubeResources } from '../kube/resources.js';
+import type { Secret, Service } from '../kube/types.js';
 
 /** The Kubernetes writes and reads a reconcile makes (KubeResources; a fake in unit tests). */
 export type KubeOps = Pick<

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { GROUP, HUB_VERSION, KIND } from '../api/constants.js';
 import type { PostgresDB } from '../api/v1beta1.js';
-import type { KubeResources } from './kube/resources.js';
-import type { CoreEvent, ObjectReference } from './kube/types.js';
+import type { KubeResources } from '../kube/resources.js';
+import type { CoreEvent, ObjectReference } from '../kube/types.js';
 
 export type EventType = 'Normal' | 'Warning';
 

@@ -2,8 +2,8 @@ import type { PostgresDB } from '../api/v1beta1.js';
 import type { InstanceModifications, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { isReservedTagKey } from '../validation/settings.js';
-import { placementOf } from './desired-instance.js';
-import { engineVersionSatisfies, majorVersion } from './engine-version.js';
+import { placementOf } from '../config/placement.js';
+import { engineVersionSatisfies, majorVersion } from '../engine/version.js';
 
 /** What the instance will be once its pending modifications are applied. */
 function effective(instance: RdsInstance) {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { isKubeError } from './kube/client.js';
-import type { KubeResources } from './kube/resources.js';
-import type { Lease, ObjectReference } from './kube/types.js';
+import { isKubeError } from '../kube/client.js';
+import type { KubeResources } from '../kube/resources.js';
+import type { Lease, ObjectReference } from '../kube/types.js';
 
 export interface LeaderElectionOptions {
   namespace: string;

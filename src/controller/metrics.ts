@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import { counter, gauge, histogram } from '../util/metrics.js';
-import type { RequestObserver } from './kube/client.js';
-import { resourceOfPath } from './kube/paths.js';
+import type { RequestObserver } from '../kube/client.js';
+import { resourceOfPath } from '../kube/paths.js';
 
 /** `requeue`: succeeded and polls again (instance not available yet); `skipped`: paused. */
 export type ReconcileResult = 'success' | 'requeue' | 'error' | 'skipped';

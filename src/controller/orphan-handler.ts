@@ -4,7 +4,7 @@ import { isRdsError, type RdsErrorKind } from '../aws/errors.js';
 import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { EventType, ReferenceEventSink } from './events.js';
 import { describeOwner } from './ownership.js';
-import type { ObjectReference } from './kube/types.js';
+import type { ObjectReference } from '../kube/types.js';
 import {
   cleanupStep,
   judgeInstance,

@@ -1,6 +1,6 @@
 import type { KubeOps, ObjectCache, SecretReader } from './context.js';
-import { keyOf } from './kube/informer.js';
-import type { KubeObject, Secret } from './kube/types.js';
+import { keyOf } from '../kube/informer.js';
+import type { KubeObject, Secret } from '../kube/types.js';
 import { controllerOf } from './owner.js';
 
 /**

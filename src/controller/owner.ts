@@ -1,6 +1,6 @@
 import { GROUP, HUB_VERSION, KIND } from '../api/constants.js';
 import type { PostgresDB } from '../api/v1beta1.js';
-import type { KubeObject, OwnerReference } from './kube/types.js';
+import type { KubeObject, OwnerReference } from '../kube/types.js';
 
 export function ownerReference(object: PostgresDB): OwnerReference {
   return {

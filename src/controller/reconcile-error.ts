@@ -1,5 +1,5 @@
 import { isRdsError } from '../aws/errors.js';
-import { isKubeError } from './kube/client.js';
+import { isKubeError } from '../kube/client.js';
 
 /**
  * How a failed reconcile continues: `backoff` retries with exponential backoff, `poll` after the poll

@@ -1,6 +1,6 @@
 import { FINALIZER } from '../api/constants.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
-import { applyDefaults } from '../api/defaults.js';
+import { applyDefaults } from '../validation/defaults.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import { isRdsError } from '../aws/errors.js';
 import type { RdsInstance } from '../aws/types.js';
@@ -28,8 +28,8 @@ import {
   staleTagKeys,
   withoutViolations,
 } from './instance-modifications.js';
-import { isKubeError } from './kube/client.js';
-import type { Secret, Service } from './kube/types.js';
+import { isKubeError } from '../kube/client.js';
+import type { Secret, Service } from '../kube/types.js';
 import {
   ANNOTATION_CREDENTIALS_SECRET,
   ANNOTATION_PASSWORD_RESET,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CRD_NAME, POLICY_CRD_NAME } from '../api/constants.js';
 import { buildCrd, buildPolicyCrd } from '../api/crd.js';
-import { type RunFlags, type RunningOperator, startOperator } from '../cli/run.js';
+import { type RunFlags, type RunningOperator, startOperator } from '../operator.js';
 import { makeDevCerts } from '../devenv/certs.js';
 import { type RdsEmulator, type StateDelays, startRdsEmulator } from '../emulator/index.js';
 import {

@@ -1,5 +1,5 @@
 import { GROUP, PLURAL } from '../api/constants.js';
-import type { KubeClient } from '../controller/kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { statusCode } from './kube-errors.js';
 
 export interface ObjectRef {

@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CRD_NAME, GROUP, PLURAL } from '../api/constants.js';
-import { createKubeClient, type KubeClient } from '../controller/kube/client.js';
+import { createKubeClient, type KubeClient } from '../kube/client.js';
 import { kubeErrorMessage, statusCode } from './kube-errors.js';
 import { formatRef, listAllPostgresDBs, type ObjectRef, refOf } from './list-objects.js';
 

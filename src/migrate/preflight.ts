@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, HUB_VERSION } from '../api/constants.js';
-import { createKubeClient } from '../controller/kube/client.js';
+import { createKubeClient } from '../kube/client.js';
 import { convertObject } from '../conversion/converters.js';
 import { kubeErrorMessage } from './kube-errors.js';
 import { formatRef, listAllPostgresDBs, refOf } from './list-objects.js';

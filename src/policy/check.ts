@@ -1,5 +1,5 @@
 import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
-import { applyDefaults, isAdoptingObject } from '../api/defaults.js';
+import { applyDefaults, isAdoptingObject } from '../validation/defaults.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';

@@ -2,9 +2,9 @@ import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB, PostgresDBSpec } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
-import { placementOf } from '../controller/desired-instance.js';
+import { placementOf } from '../config/placement.js';
 import { type FieldError, fieldError } from '../validation/field-error.js';
-import { majorVersion } from '../controller/engine-version.js';
+import { majorVersion } from '../engine/version.js';
 import { matchesAny } from './patterns.js';
 
 /** What an empty KMS key means to RDS, so a policy can allow it by name. */

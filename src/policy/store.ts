@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { PostgresDBPolicy } from '../api/policy.js';
-import { isKubeError, type KubeClient } from '../controller/kube/client.js';
-import { Informer } from '../controller/kube/informer.js';
-import { namespacePath, policyPath } from '../controller/kube/paths.js';
+import { isKubeError, type KubeClient } from '../kube/client.js';
+import { Informer } from '../kube/informer.js';
+import { namespacePath, policyPath } from '../kube/paths.js';
 import { selectorMatches } from './selector.js';
 
 interface Namespace {

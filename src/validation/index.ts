@@ -1,7 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
-import { applyDefaults, isAdoptingObject } from '../api/defaults.js';
+import { applyDefaults, isAdoptingObject } from './defaults.js';
 import { type PostgresDB, PostgresDBSpec } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { canonicalJson } from '../util/canonical-json.js';

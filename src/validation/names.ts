@@ -1,10 +1,10 @@
-import { isDnsLabel, isDnsSubdomain, isInstanceClass, isSqlIdentifier } from './char-classes.js';
+import { isDnsLabel, isDnsSubdomain, isInstanceClass, isSqlIdentifier } from '../engine/char-classes.js';
 import { type FieldError, fieldError } from './field-error.js';
 import {
   POSTGRES_RESERVED_WORDS,
   RDS_RESERVED_USERNAMES,
   RESERVED_DATABASE_NAMES,
-} from './reserved-words.js';
+} from '../engine/reserved-words.js';
 
 export function validateInstanceClass(value: string): FieldError[] {
   return isInstanceClass(value)

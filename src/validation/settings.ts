@@ -1,6 +1,6 @@
 import { OWNERSHIP_TAG_KEYS } from '../api/constants.js';
 import type { PostgresDBSpec } from '../api/v1beta1.js';
-import { isAsciiTagText, isEngineVersion } from './char-classes.js';
+import { isAsciiTagText, isEngineVersion } from '../engine/char-classes.js';
 import { type FieldError, fieldError } from './field-error.js';
 
 const SECURITY_GROUP = /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/;

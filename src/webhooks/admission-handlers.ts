@@ -1,6 +1,6 @@
 import jsonPatch from 'fast-json-patch';
 import { KIND } from '../api/constants.js';
-import { applyDefaults, canApplyDefaults } from '../api/defaults.js';
+import { applyDefaults, canApplyDefaults } from '../validation/defaults.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';

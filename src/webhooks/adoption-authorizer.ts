@@ -1,5 +1,5 @@
 import { ADOPT_VERB, GROUP, PLURAL } from '../api/constants.js';
-import type { KubeClient } from '../controller/kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { isJsonObject } from '../util/json-object.js';
 
 export interface AuthorizationAnswer {

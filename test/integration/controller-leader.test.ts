@@ -1,6 +1,6 @@
 import t from 'tap';
-import { leasePath } from '../../src/controller/kube/paths.js';
-import type { Lease } from '../../src/controller/kube/types.js';
+import { leasePath } from '../../src/kube/paths.js';
+import type { Lease } from '../../src/kube/types.js';
 import { type ChildController, spawnController } from './support/child-controller.js';
 import { type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
 

@@ -5,7 +5,7 @@
 // released ones, protected ones and bound ones are left alone.
 import t from 'tap';
 import type { RunningController } from '../../src/controller/index.js';
-import type { CoreEvent } from '../../src/controller/kube/types.js';
+import type { CoreEvent } from '../../src/kube/types.js';
 import type { CallRecord } from '../../src/emulator/index.js';
 import { type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
 

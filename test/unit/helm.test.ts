@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
-import { LEASE_NAME } from '../../src/cli/controller.js';
+import { LEASE_NAME } from '../../src/operator.js';
 import { loadConfig } from '../../src/config/load.js';
 import { OperatorConfigFile } from '../../src/config/schema.js';
 import { buildWebhookConfigurations } from '../../src/webhooks/registration.js';

@@ -11,9 +11,9 @@ import {
   type StartControllerOptions,
   startController,
 } from '../../../src/controller/index.js';
-import { createKubeClient, isKubeError, type KubeClient } from '../../../src/controller/kube/client.js';
-import { corePath, postgresDBPath } from '../../../src/controller/kube/paths.js';
-import type { CoreEvent, List, Secret, Service } from '../../../src/controller/kube/types.js';
+import { createKubeClient, isKubeError, type KubeClient } from '../../../src/kube/client.js';
+import { corePath, postgresDBPath } from '../../../src/kube/paths.js';
+import type { CoreEvent, List, Secret, Service } from '../../../src/kube/types.js';
 import { type ControlPlane, startControlPlane } from '../../../src/devenv/control-plane.js';
 import { type RdsEmulator, startRdsEmulator } from '../../../src/emulator/index.js';
 import { REDACT_PATHS } from '../../../src/util/logger.js';

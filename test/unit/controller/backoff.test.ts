@@ -1,6 +1,6 @@
 import t from 'tap';
 import { backoffDelay } from '../../../src/controller/backoff.js';
-import { engineVersionSatisfies } from '../../../src/controller/engine-version.js';
+import { engineVersionSatisfies } from '../../../src/engine/version.js';
 
 t.test('exponential, capped, with jitter between half and all', async (t) => {
   const policy = { baseMs: 100, maxMs: 10_000 };

@@ -6,7 +6,7 @@ import {
   secretMetadata,
   withoutManagedFields,
 } from '../../../src/controller/cached-objects.js';
-import type { OwnerReference, Secret, Service } from '../../../src/controller/kube/types.js';
+import type { OwnerReference, Secret, Service } from '../../../src/kube/types.js';
 
 const postgresOwner: OwnerReference = {
   apiVersion: 'stow.dev/v1beta1',

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { KubeApiError } from '../../../src/controller/kube/client.js';
-import type { KubeResources } from '../../../src/controller/kube/resources.js';
-import type { Lease } from '../../../src/controller/kube/types.js';
+import { KubeApiError } from '../../../src/kube/client.js';
+import type { KubeResources } from '../../../src/kube/resources.js';
+import type { Lease } from '../../../src/kube/types.js';
 import { LeaderElector, microTime } from '../../../src/controller/leader-election.js';
 import { silentLogger } from '../../../src/util/logger.js';
 

@@ -22,7 +22,7 @@ import type {
   RdsSnapshot,
 } from '../../../src/aws/types.js';
 import { loadConfig } from '../../../src/config/load.js';
-import type { ObjectReference } from '../../../src/controller/kube/types.js';
+import type { ObjectReference } from '../../../src/kube/types.js';
 import { Notices, OrphanHandler } from '../../../src/controller/orphan-handler.js';
 import {
   cleanupStep,

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { KubeOps } from '../../../src/controller/context.js';
-import type { KubeObject, OwnerReference, Secret } from '../../../src/controller/kube/types.js';
+import type { KubeObject, OwnerReference, Secret } from '../../../src/kube/types.js';
 import { OwnedSecrets, rememberingSecrets } from '../../../src/controller/owned-secrets.js';
 
 const signal = new AbortController().signal;

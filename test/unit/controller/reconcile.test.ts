@@ -17,8 +17,8 @@ import type { KubeOps, ReconcilerContext } from '../../../src/controller/context
 import type { EventSink } from '../../../src/controller/events.js';
 import { reconcileDeletion } from '../../../src/controller/deletion.js';
 import { instanceIdentifier, ownershipTags } from '../../../src/controller/ownership.js';
-import { KubeApiError } from '../../../src/controller/kube/client.js';
-import type { Secret, Service } from '../../../src/controller/kube/types.js';
+import { KubeApiError } from '../../../src/kube/client.js';
+import type { Secret, Service } from '../../../src/kube/types.js';
 import { StaleObservation } from '../../../src/controller/reconcile-error.js';
 import { reconcileLive } from '../../../src/controller/reconciler.js';
 import { loadConfig } from '../../../src/config/load.js';

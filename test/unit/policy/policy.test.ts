@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { applyDefaults } from '../../../src/api/defaults.js';
+import { applyDefaults } from '../../../src/validation/defaults.js';
 import type { PostgresDBPolicy, PostgresDBPolicySpec } from '../../../src/api/policy.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import { loadConfig } from '../../../src/config/load.js';

@@ -2,7 +2,7 @@
 // defaulting of the old object, and metadata-only updates.
 import t from 'tap';
 import { ANNOTATION_IDENTIFIER } from '../../../src/api/constants.js';
-import { applyDefaults } from '../../../src/api/defaults.js';
+import { applyDefaults } from '../../../src/validation/defaults.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import { validateUpdate } from '../../../src/validation/index.js';
 import { apiServerRoundTrip, CONFIG, configWith, db, formatted } from '../../fixtures/postgresdb.js';

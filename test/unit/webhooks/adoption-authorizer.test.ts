@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { KubeClient, RequestOptions } from '../../../src/controller/kube/client.js';
+import type { KubeClient, RequestOptions } from '../../../src/kube/client.js';
 import { subjectAccessReviewAuthorizer } from '../../../src/webhooks/adoption-authorizer.js';
 
 // The SubjectAccessReview itself is answered by a real API server in test/e2e/tenancy.test.ts; this

@@ -1,5 +1,5 @@
 // Name and text formats checked on every admission request. Each scanner accepts exactly what the
-// regular expression in its comment accepts (test/unit/validation/char-classes.test.ts checks that
+// regular expression in its comment accepts (test/unit/engine/char-classes.test.ts checks that
 // on random strings); a loop over char codes costs a fraction of a RegExp call inside the server.
 
 const isLower = (c: number) => c >= 97 && c <= 122;

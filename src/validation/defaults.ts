@@ -1,9 +1,9 @@
-import { ANNOTATION_IDENTIFIER } from './constants.js';
+import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { isJsonObject } from '../util/json-object.js';
-import { isLowerSqlIdentifier } from '../validation/char-classes.js';
-import { POSTGRES_RESERVED_WORDS, RESERVED_DATABASE_NAMES } from '../validation/reserved-words.js';
-import type { PostgresDB } from './v1beta1.js';
+import { isLowerSqlIdentifier } from '../engine/char-classes.js';
+import { POSTGRES_RESERVED_WORDS, RESERVED_DATABASE_NAMES } from '../engine/reserved-words.js';
+import type { PostgresDB } from '../api/v1beta1.js';
 
 /** A PostgreSQL-safe database name from a Kubernetes name: `orders-db` → `orders_db`. */
 export function deriveDatabaseName(resourceName: string): string {

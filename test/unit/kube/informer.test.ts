@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { KubeApiError, type KubeClient, type RequestOptions } from '../../../src/controller/kube/client.js';
-import { Informer } from '../../../src/controller/kube/informer.js';
-import { informerFor } from '../../../src/controller/kube/informer-group.js';
+import { KubeApiError, type KubeClient, type RequestOptions } from '../../../src/kube/client.js';
+import { Informer } from '../../../src/kube/informer.js';
+import { informerFor } from '../../../src/kube/informer-group.js';
 import { silentLogger } from '../../../src/util/logger.js';
 
 interface Obj {

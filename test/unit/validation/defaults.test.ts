@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import t from 'tap';
-import { applyDefaults, canApplyDefaults, deriveDatabaseName } from '../../../src/api/defaults.js';
+import { applyDefaults, canApplyDefaults, deriveDatabaseName } from '../../../src/validation/defaults.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import type { OperatorConfig } from '../../../src/config/schema.js';
 import { validateDatabaseName } from '../../../src/validation/names.js';

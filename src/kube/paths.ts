@@ -1,4 +1,4 @@
-import { GROUP, HUB_VERSION, PLURAL, POLICY_PLURAL } from '../../api/constants.js';
+import { GROUP, HUB_VERSION, PLURAL, POLICY_PLURAL } from '../api/constants.js';
 
 const enc = encodeURIComponent;
 

@@ -8,7 +8,7 @@ import {
   isInstanceClass,
   isLowerSqlIdentifier,
   isSqlIdentifier,
-} from '../../../src/validation/char-classes.js';
+} from '../../../src/engine/char-classes.js';
 
 /** The regular expressions the scanners replaced, kept here as their specification. */
 const SPECIFICATION: Array<[string, (value: string) => boolean, RegExp]> = [

@@ -1,5 +1,5 @@
-import { FIELD_MANAGER } from '../../api/constants.js';
-import type { PostgresDB } from '../../api/v1beta1.js';
+import { FIELD_MANAGER } from '../api/constants.js';
+import type { PostgresDB } from '../api/v1beta1.js';
 import { isKubeError, type KubeClient } from './client.js';
 import { corePath, leasePath, postgresDBPath } from './paths.js';
 import type { CoreEvent, Lease, Secret, Service } from './types.js';
