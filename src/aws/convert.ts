@@ -1,3 +1,4 @@
+import { postgres } from '../engine/engine.js';
 import type { DBInstance, DBSnapshot, PendingModifiedValues, Tag } from '@aws-sdk/client-rds';
 import type { PendingModifications, RdsInstance, RdsSnapshot } from './types.js';
 
@@ -54,7 +55,7 @@ export function instanceFromSdk(db: DBInstance): RdsInstance {
   if (db.StorageThroughput !== undefined) instance.storageThroughputMiBps = db.StorageThroughput;
   if (db.DBName !== undefined) instance.databaseName = db.DBName;
   if (db.Endpoint?.Address)
-    instance.endpoint = { address: db.Endpoint.Address, port: db.Endpoint.Port ?? 5432 };
+    instance.endpoint = { address: db.Endpoint.Address, port: db.Endpoint.Port ?? postgres.defaultPort };
   if (db.PreferredBackupWindow !== undefined) instance.backupWindow = db.PreferredBackupWindow;
   if (db.PreferredMaintenanceWindow !== undefined) instance.maintenanceWindow = db.PreferredMaintenanceWindow;
   if (db.KmsKeyId !== undefined) instance.kmsKeyId = db.KmsKeyId;

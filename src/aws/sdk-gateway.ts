@@ -1,3 +1,4 @@
+import { postgres } from '../engine/engine.js';
 import {
   AddTagsToResourceCommand,
   CreateDBInstanceCommand,
@@ -107,7 +108,7 @@ export class SdkRdsGateway implements RdsGateway {
     const command = new CreateDBInstanceCommand(
       compact({
         DBInstanceIdentifier: input.identifier,
-        Engine: 'postgres',
+        Engine: postgres.rdsEngine,
         DBInstanceClass: input.instanceClass,
         EngineVersion: input.engineVersion,
         AllocatedStorage: input.allocatedStorageGiB,

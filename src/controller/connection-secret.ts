@@ -1,3 +1,4 @@
+import { postgres } from '../engine/engine.js';
 import { LABEL_MANAGED_BY, LABEL_OWNER, MANAGED_BY } from './labels.js';
 import type { OwnerReference, Secret } from '../kube/types.js';
 
@@ -15,10 +16,6 @@ export interface Endpoint {
 /** Keys whose values need the endpoint; they are added once RDS reports it. */
 export const CONNECTION_KEYS = ['DB_HOST', 'DB_PORT', 'host', 'port', 'uri', 'jdbc-uri', 'pgpass'] as const;
 
-function pgpassField(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
-}
-
 /**
  * The Secret's keys: the original operator's upper-case ones (`DB_HOST` is the host name only),
  * the lower-case ones most clients look for, and ready-made connection strings.
@@ -35,18 +32,13 @@ export function secretContents(credentials: Credentials, endpoint?: Endpoint): R
   };
   if (!endpoint) return data;
   const { address, port } = endpoint;
-  const user = encodeURIComponent(username);
-  const secret = encodeURIComponent(password);
-  const database = encodeURIComponent(databaseName);
   return {
     ...data,
     DB_HOST: address,
     DB_PORT: String(port),
     host: address,
     port: String(port),
-    uri: `postgresql://${user}:${secret}@${address}:${port}/${database}?sslmode=require`,
-    'jdbc-uri': `jdbc:postgresql://${address}:${port}/${database}?user=${user}&password=${secret}&sslmode=require`,
-    pgpass: `${[address, String(port), databaseName, username, password].map(pgpassField).join(':')}\n`,
+    ...postgres.connectionStrings({ username, password, databaseName, address, port }),
   };
 }
 

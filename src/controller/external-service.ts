@@ -1,3 +1,4 @@
+import { postgres } from '../engine/engine.js';
 import { LABEL_MANAGED_BY, LABEL_OWNER, MANAGED_BY } from './labels.js';
 import type { OwnerReference, Service } from '../kube/types.js';
 
@@ -10,7 +11,7 @@ export function desiredServiceSpec(target: ServiceTarget): NonNullable<Service['
   return {
     type: 'ExternalName',
     externalName: target.address,
-    ports: [{ name: 'postgres', port: target.port, protocol: 'TCP', targetPort: target.port }],
+    ports: [{ name: postgres.servicePortName, port: target.port, protocol: 'TCP', targetPort: target.port }],
   };
 }
 

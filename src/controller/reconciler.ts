@@ -1,3 +1,4 @@
+import { postgres } from '../engine/engine.js';
 import { FINALIZER } from '../api/constants.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import { applyDefaults } from '../validation/defaults.js';
@@ -328,7 +329,7 @@ class LiveReconcile {
     return {
       username: this.instance?.masterUsername || this.spec.masterUsername!,
       // An instance created without a database name has only RDS's default one.
-      databaseName: this.instance?.databaseName || this.spec.databaseName || 'postgres',
+      databaseName: this.instance?.databaseName || this.spec.databaseName || postgres.defaultDatabase,
     };
   }
 

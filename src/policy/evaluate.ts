@@ -4,7 +4,7 @@ import type { PostgresDB, PostgresDBSpec } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { placementOf } from '../config/placement.js';
 import { type FieldError, fieldError } from '../validation/field-error.js';
-import { majorVersion } from '../engine/version.js';
+import { postgres } from '../engine/engine.js';
 import { matchesAny } from './patterns.js';
 
 /** What an empty KMS key means to RDS, so a policy can allow it by name. */
@@ -126,7 +126,7 @@ export function policyViolations(
       'spec.parameterGroupName',
       policy,
       rules.parameterGroup,
-      placement.parameterGroupName ?? `default.postgres${majorVersion(engineVersion)}`,
+      placement.parameterGroupName ?? postgres.defaultParameterGroup(engineVersion),
       !spec.parameterGroupName,
     ),
   );
