@@ -14,6 +14,7 @@ import {
   SINGULAR,
 } from './constants.js';
 import { PostgresDBPolicy } from './policy.js';
+import { webhookClientConfig } from './webhook-client-config.js';
 import { toStructuralSchema } from './structural-schema.js';
 import * as v1alpha1 from './v1alpha1.js';
 import * as v1beta1 from './v1beta1.js';
@@ -81,12 +82,14 @@ export function buildCrd(options: CrdOptions = {}): Record<string, unknown> {
           strategy: 'Webhook',
           webhook: {
             conversionReviewVersions: ['v1'],
-            clientConfig: {
-              ...(options.webhookUrl
-                ? { url: `${options.webhookUrl.replace(/\/$/, '')}/convert` }
-                : { service: { ...DEFAULT_WEBHOOK_SERVICE, ...options.webhookService, path: '/convert' } }),
-              ...(options.caBundle ? { caBundle: options.caBundle } : {}),
-            },
+            clientConfig: webhookClientConfig(
+              {
+                url: options.webhookUrl,
+                service: { ...DEFAULT_WEBHOOK_SERVICE, ...options.webhookService },
+                caBundle: options.caBundle,
+              },
+              '/convert',
+            ),
           },
         }
       : { strategy: 'None' };

@@ -1,23 +1,10 @@
 import { GROUP, HUB_VERSION, PLURAL } from '../api/constants.js';
+import { type WebhookTarget, webhookClientConfig } from '../api/webhook-client-config.js';
 
-export interface WebhookTarget {
-  /** URL mode (local runs and tests): https://127.0.0.1:PORT */
-  url?: string;
-  service?: { namespace: string; name: string; port?: number };
-  caBundle?: string;
-}
+export type { WebhookTarget } from '../api/webhook-client-config.js';
 
 export const MUTATING_CONFIGURATION_NAME = 'stow-mutating';
 export const VALIDATING_CONFIGURATION_NAME = 'stow-validating';
-
-function clientConfig(target: WebhookTarget, path: string) {
-  return {
-    ...(target.url
-      ? { url: `${target.url.replace(/\/$/, '')}${path}` }
-      : { service: { ...target.service, path } }),
-    ...(target.caBundle ? { caBundle: target.caBundle } : {}),
-  };
-}
 
 function webhook(name: string, target: WebhookTarget, path: string) {
   return {
@@ -28,7 +15,7 @@ function webhook(name: string, target: WebhookTarget, path: string) {
     // v1alpha1 requests are converted and admitted as v1beta1, so one set of rules covers both.
     matchPolicy: 'Equivalent',
     timeoutSeconds: 10,
-    clientConfig: clientConfig(target, path),
+    clientConfig: webhookClientConfig(target, path),
     rules: [
       {
         apiGroups: [GROUP],
