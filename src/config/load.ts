@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
-import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { schemaProblems } from '../util/schema-problems.js';
 import { STORAGE_TYPES } from '../api/v1beta1.js';
 import { validateMasterUsername } from '../validation/names.js';
 import { validateKmsKey } from '../validation/settings.js';
@@ -32,22 +32,12 @@ function readYaml(file: string, what: string): unknown {
 }
 
 /** Every schema violation as `  path: message (got value)`, one line per path. */
-function schemaProblems<T extends TSchema>(schema: T, value: unknown): string[] {
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  for (const error of Value.Errors(schema, value)) {
-    const path = error.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
-    // A missing property is also "not an object/integer/…" at the same path: report it once.
-    if (seen.has(path)) continue;
-    seen.add(path);
-    const members = (error.schema as { anyOf?: Array<{ const?: unknown }> }).anyOf;
-    if (error.type === ValueErrorType.ObjectRequiredProperty) problems.push(`  ${path}: is required`);
-    else if (error.type === ValueErrorType.Union && members?.every((member) => 'const' in member)) {
-      const values = members.map((member) => String(member.const)).join(', ');
-      problems.push(`  ${path}: must be one of ${values} (got ${JSON.stringify(error.value)})`);
-    } else problems.push(`  ${path}: ${error.message} (got ${JSON.stringify(error.value)})`);
-  }
-  return problems;
+function configProblems(schema: TSchema, value: unknown): string[] {
+  return schemaProblems(schema, value).map((problem) => {
+    const path = problem.pointer.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    const got = problem.kind === 'required' ? '' : ` (got ${JSON.stringify(problem.value)})`;
+    return `  ${path}: ${problem.message}${got}`;
+  });
 }
 
 /** Values of the right type that every PostgresDB would inherit, and the admission rules refuse. */
@@ -84,7 +74,7 @@ function rangeProblems(rules: StorageRules, prefix: string): string[] {
 export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
   const raw = readYaml(file, 'configuration file');
   const parsed = raw as OperatorConfigFile;
-  const schemaErrors = schemaProblems(OperatorConfigFile, raw);
+  const schemaErrors = configProblems(OperatorConfigFile, raw);
   const problems = schemaErrors.length ? schemaErrors : semanticProblems(parsed);
   if (problems.length) throw new ConfigError(`invalid configuration in ${file}:\n${problems.join('\n')}`);
   const rulesFile = resolve(
@@ -93,7 +83,7 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
   );
   const storageRules = parsed.storageRules ?? readYaml(rulesFile, 'storage rules file');
   if (!parsed.storageRules) {
-    const schemaErrors = schemaProblems(StorageRules, storageRules);
+    const schemaErrors = configProblems(StorageRules, storageRules);
     const problems = schemaErrors.length ? schemaErrors : rangeProblems(storageRules as StorageRules, '');
     if (problems.length)
       throw new ConfigError(`invalid storage rules in ${rulesFile}:\n${problems.join('\n')}`);

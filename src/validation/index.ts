@@ -1,10 +1,10 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
 import { applyDefaults, isAdoptingObject } from './defaults.js';
 import { type PostgresDB, PostgresDBSpec } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { schemaProblems } from '../util/schema-problems.js';
 import { type FieldError, fieldError } from './field-error.js';
 import {
   validateDatabaseName,
@@ -54,25 +54,13 @@ export function validateShape(spec: unknown): FieldError[] {
   if (spec === null || typeof spec !== 'object')
     return [fieldError('spec', 'is required and must be an object', spec ?? null)];
   if (specChecker.Check(spec)) return [];
-  const errors: FieldError[] = [];
-  const seen = new Set<string>();
-  for (const error of Value.Errors(PostgresDBSpec, spec)) {
-    const path = `spec${pointerToPath(error.path)}`;
-    // A missing property is also "not a string/object/…" at the same path: report it once.
-    if (seen.has(path)) continue;
-    seen.add(path);
-    errors.push(fieldError(path, shapeMessage(error), error.value));
-  }
-  return errors;
-}
-
-function shapeMessage(error: ValueError): string {
-  if (error.type === ValueErrorType.ObjectRequiredProperty) return 'is required';
-  const members = (error.schema as { anyOf?: Array<{ const?: unknown }> }).anyOf;
-  if (error.type === ValueErrorType.Union && members?.every((member) => 'const' in member)) {
-    return `must be one of ${members.map((member) => String(member.const)).join(', ')}`;
-  }
-  return error.message.toLowerCase();
+  return schemaProblems(PostgresDBSpec, spec).map((problem) =>
+    fieldError(
+      `spec${pointerToPath(problem.pointer)}`,
+      problem.kind === 'other' ? problem.message.toLowerCase() : problem.message,
+      problem.value,
+    ),
+  );
 }
 
 /** JSON pointer `/storage/sizeGiB`, `/securityGroupIds/0`, `/tags/a~1b` → `.storage.sizeGiB`, `.securityGroupIds[0]`, `.tags[a/b]`. */
