@@ -18,14 +18,15 @@ import { corePath, postgresDBPath } from '../kube/paths.js';
 import type { KubeResources } from '../kube/resources.js';
 import type { KubeObject, ObjectReference, Service } from '../kube/types.js';
 import { MANAGED_SELECTOR } from './labels.js';
-import type { ControllerMetrics, ReconcileResult } from './metrics.js';
+import type { ControllerMetrics } from './metrics.js';
 import { OrphanHandler } from './orphan-handler.js';
 import { orphanScene } from './orphans.js';
 import { OwnedSecrets, rememberingSecrets } from './owned-secrets.js';
 import { controllerKey } from './owner.js';
 import { StaleObservation } from './reconcile-error.js';
 import { reconcileLive } from './reconciler.js';
-import { type WorkResult, WorkQueue } from './work-queue.js';
+import { KindRunner } from './kind-runner.js';
+import type { WorkResult } from './work-queue.js';
 
 /** Pages of labelled Secrets and Services: a list of them holds at most this many at once, whoever filled them. */
 const OWNED_PAGE_SIZE = 100;
@@ -79,14 +80,14 @@ export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean 
  */
 export class ControllerRuntime {
   private readonly stopper = new AbortController();
-  private readonly postgres: ObjectInformer<PostgresDB>;
+  private readonly postgres: KindRunner<PostgresDB>;
   private readonly secrets: ObjectInformer<KubeObject>;
   private readonly ownedSecrets: OwnedSecrets;
   private readonly services: ObjectInformer<Service>;
-  private readonly queue: WorkQueue;
   private readonly context: ReconcilerContext;
   private readonly orphans: OrphanHandler;
   private readonly listed = new Map<string, { instance: RdsInstance; at: number }>();
+  /** True once the informers have listed: a resync before would find every instance orphaned. */
   private accepting = false;
   private resyncTimer: NodeJS.Timeout | undefined;
   private resyncing: Promise<ResyncReport | undefined> | undefined;
@@ -96,7 +97,7 @@ export class ControllerRuntime {
     const informerTiming = { watchdogMs: settings.watchdogMs, relistPeriodMs: settings.relistPeriodMs };
     const enqueueOwner = (child: KubeObject) => {
       const key = controllerKey(child);
-      if (key && this.accepting) this.queue.add(key);
+      if (key) this.postgres.enqueue(key);
     };
     const namespaces = deps.config.watchNamespaces ?? [];
     this.secrets = informerFor<KubeObject>(namespaces, (namespace) => corePath('secrets', namespace), {
@@ -129,30 +130,25 @@ export class ControllerRuntime {
       handlers: { onDelete: enqueueOwner },
       ...informerTiming,
     });
-    this.postgres = informerFor<PostgresDB>(namespaces, (namespace) => postgresDBPath(namespace), {
+    this.postgres = new KindRunner<PostgresDB>({
       client,
-      transform: withoutManagedFields,
       logger,
-      handlers: {
-        onAdd: (object) => this.enqueue(keyOf(object)),
-        onUpdate: (previous, object) => {
-          if (needsReconcile(previous, object)) this.enqueue(keyOf(object));
-        },
-        onDelete: (object) => {
-          this.queue.forget(keyOf(object));
+      namespaces,
+      path: (namespace) => postgresDBPath(namespace),
+      transform: withoutManagedFields,
+      ...informerTiming,
+      concurrency: settings.concurrency,
+      ...(settings.backoff ? { backoff: settings.backoff } : {}),
+      signal: this.stopper.signal,
+      metrics: deps.metrics,
+      reconciler: {
+        needsReconcile,
+        reconcile: (object, key, signal) => this.reconcile(object, this.takeListed(key), signal),
+        forget: (object) => {
           this.listed.delete(keyOf(object));
           if (object.metadata.uid) this.ownedSecrets.ownerDeleted(object.metadata.uid);
         },
       },
-      ...informerTiming,
-    });
-    this.queue = new WorkQueue({
-      concurrency: settings.concurrency,
-      handler: (key) => this.handle(key),
-      ...(settings.backoff ? { backoff: settings.backoff } : {}),
-      onDepthChange: deps.metrics.queueDepth,
-      onError: (key, error, failures) =>
-        logger.debug({ key, failures, err: String(error) }, 'reconcile will be retried'),
     });
     this.context = {
       config: deps.config,
@@ -182,10 +178,11 @@ export class ControllerRuntime {
   /** Starts the informers (owned objects first, so their caches are full before any reconcile) and the resync. */
   async start(): Promise<void> {
     await Promise.all([this.secrets.start(), this.services.start()]);
-    await this.postgres.start();
+    await this.postgres.watch();
+    this.postgres.accept(false);
     this.accepting = true;
     const first = await this.resyncNow();
-    if (!first) for (const object of this.postgres.list()) this.enqueue(keyOf(object));
+    if (!first) this.postgres.accept(true);
     this.resyncTimer = setInterval(() => void this.resyncNow(), this.deps.settings.resyncPeriodMs);
     this.resyncTimer.unref?.();
   }
@@ -194,22 +191,17 @@ export class ControllerRuntime {
     this.accepting = false;
     clearInterval(this.resyncTimer);
     this.stopper.abort();
-    await this.queue.stop();
     await Promise.all([this.postgres.stop(), this.secrets.stop(), this.services.stop()]);
     await this.resyncing;
   }
 
   /** Resolves when nothing is queued or running. */
   waitIdle(): Promise<void> {
-    return this.queue.waitIdle();
+    return this.postgres.waitIdle();
   }
 
   informerStats() {
     return { postgres: this.postgres.stats, secrets: this.secrets.stats, services: this.services.stats };
-  }
-
-  private enqueue(key: string): void {
-    if (this.accepting) this.queue.add(key);
   }
 
   /**
@@ -252,7 +244,7 @@ export class ControllerRuntime {
       const key = keyOf(object);
       const instance = instances.get(boundIdentifier(object, this.deps.config));
       if (instance) this.listed.set(key, { instance, at: listedAt });
-      this.enqueue(key);
+      this.postgres.enqueue(key);
     }
     const orphans = await this.orphans.review([...instances.values()], this.signal).catch(() => undefined);
     if (!orphans) return undefined;
@@ -270,28 +262,13 @@ export class ControllerRuntime {
     return entry.instance;
   }
 
-  private async handle(key: string): Promise<WorkResult | undefined> {
-    const object = this.postgres.get(key);
-    const listed = this.takeListed(key);
-    if (!object || this.signal.aborted) return undefined;
-    const started = performance.now();
-    let result: ReconcileResult = isPaused(object) ? 'skipped' : 'success';
-    try {
-      const outcome = await this.reconcile(object, listed);
-      if (outcome.requeueAfterMs !== undefined) result = 'requeue';
-      return outcome;
-    } catch (error) {
-      result = 'error';
-      throw error;
-    } finally {
-      this.deps.metrics.reconciled(result, (performance.now() - started) / 1000);
-      this.deps.logger.debug({ key, result }, 'reconciled');
-    }
-  }
-
-  private async reconcile(object: PostgresDB, listed: RdsInstance | undefined): Promise<WorkResult> {
-    const signal = this.signal;
-    if (isPaused(object)) return {};
+  /** A paused resource is skipped (deletion included); a deleted one is finalized; else reconcileLive. */
+  private async reconcile(
+    object: PostgresDB,
+    listed: RdsInstance | undefined,
+    signal: AbortSignal,
+  ): Promise<WorkResult & { skipped?: boolean }> {
+    if (isPaused(object)) return { skipped: true };
     if (object.metadata.deletionTimestamp) return reconcileDeletion(this.context, object, { signal });
     try {
       return await reconcileLive(this.context, object, listed ? { signal, listed } : { signal });
