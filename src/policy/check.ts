@@ -1,29 +1,20 @@
-import { ANNOTATION_IDENTIFIER } from '../api/constants.js';
-import { applyDefaults, isAdoptingObject } from '../validation/defaults.js';
+import { adoptionIdentifier, applyDefaults, isAdoptingObject } from '../validation/defaults.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
-import { canonicalJson } from '../util/canonical-json.js';
-import { isJsonObject } from '../util/json-object.js';
 import type { FieldError } from '../validation/field-error.js';
-import { hasValidShape } from '../validation/index.js';
+import { hasValidShape, sameSpec } from '../validation/index.js';
 import { onlyChanged, onlyWritten } from '../validation/ratchet.js';
 import { adoptionViolations, allPolicyViolations, noPolicyError } from './evaluate.js';
-
-function identifierOf(object: PostgresDB | undefined): string | undefined {
-  const annotations = object?.metadata?.annotations;
-  const value = isJsonObject(annotations) ? annotations[ANNOTATION_IDENTIFIER] : undefined;
-  return typeof value === 'string' ? value : undefined;
-}
 
 /**
  * The identifier a CREATE or UPDATE asks to adopt: one named by the annotation that the object was
  * not already bound to. Undefined when nothing is being adopted.
  */
 export function adoptionRequested(next: PostgresDB, previous: PostgresDB | undefined): string | undefined {
-  const wanted = identifierOf(next);
+  const wanted = adoptionIdentifier(next);
   if (wanted === undefined || !previous) return wanted;
-  const bound = identifierOf(previous) ?? previous.status?.dbInstanceIdentifier;
+  const bound = adoptionIdentifier(previous) ?? previous.status?.dbInstanceIdentifier;
   return wanted === bound ? undefined : wanted;
 }
 
@@ -47,14 +38,13 @@ export function admissionPolicyErrors(
     return errors;
   }
   if (!hasValidShape(next.spec)) return errors;
-  if (previous && hasValidShape(previous.spec) && canonicalJson(previous.spec) === canonicalJson(next.spec))
-    return errors;
+  const comparable = previous && hasValidShape(previous.spec) ? previous : undefined;
+  if (comparable && sameSpec(comparable, next)) return errors;
   const nextDefaulted = applyDefaults(next, config);
   const found = allPolicyViolations(nextDefaulted.spec, config, policies);
   const violations = isAdoptingObject(next) ? onlyWritten(found, next) : found;
-  const kept =
-    previous && hasValidShape(previous.spec)
-      ? onlyChanged(violations, nextDefaulted, applyDefaults(previous, config))
-      : violations;
+  const kept = comparable
+    ? onlyChanged(violations, nextDefaulted, applyDefaults(comparable, config))
+    : violations;
   return [...kept, ...errors];
 }

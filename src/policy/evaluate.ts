@@ -10,6 +10,9 @@ import { matchesAny } from './patterns.js';
 /** What an empty KMS key means to RDS, so a policy can allow it by name. */
 export const AWS_MANAGED_KMS_KEY = 'alias/aws/rds';
 
+/** Said of a setting the PostgresDB leaves empty, checked as the operator fills it. */
+const FROM_CONFIG = ' (the operator default, as the PostgresDB leaves it empty)';
+
 const by = (policy: PostgresDBPolicy) => `PostgresDBPolicy ${JSON.stringify(policy.metadata.name ?? '')}`;
 const list = (values: readonly unknown[]) => values.map(String).join(', ');
 
@@ -31,7 +34,7 @@ function checkChoice(
   fromConfig: boolean,
 ): FieldError[] {
   if (!choice) return [];
-  const origin = fromConfig ? ' (the operator default, as the PostgresDB leaves it empty)' : '';
+  const origin = fromConfig ? FROM_CONFIG : '';
   if (choice.pinned !== undefined && value !== choice.pinned)
     return [fieldError(path, `must be ${JSON.stringify(choice.pinned)} under ${by(policy)}${origin}`, value)];
   if (choice.allowed && !matchesAny(choice.allowed, value))
@@ -49,7 +52,7 @@ function checkSecurityGroups(
   const rule = policy.spec.securityGroups;
   if (!rule) return [];
   const path = 'spec.securityGroupIds';
-  const origin = fromConfig ? ' (the operator default, as the PostgresDB leaves it empty)' : '';
+  const origin = fromConfig ? FROM_CONFIG : '';
   if (rule.pinned) {
     const same = rule.pinned.length === ids.length && rule.pinned.every((id) => ids.includes(id));
     return same ? [] : [fieldError(path, `must be [${list(rule.pinned)}] under ${by(policy)}${origin}`, ids)];

@@ -58,10 +58,15 @@ export function applyDefaults(object: PostgresDB, config: OperatorConfig): Postg
   return result;
 }
 
-/** Whether the object names an existing instance to adopt (annotations may be damaged: anything else is no). */
+/** The existing instance the object names to adopt; annotations may be damaged: anything else is none. */
+export function adoptionIdentifier(object: PostgresDB | undefined): string | undefined {
+  const annotations = object?.metadata?.annotations;
+  const value = isJsonObject(annotations) ? annotations[ANNOTATION_IDENTIFIER] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
 export function isAdoptingObject(object: PostgresDB): boolean {
-  const annotations = object.metadata?.annotations;
-  return isJsonObject(annotations) && typeof annotations[ANNOTATION_IDENTIFIER] === 'string';
+  return adoptionIdentifier(object) !== undefined;
 }
 
 function fillInstanceDefaults(

@@ -128,7 +128,7 @@ function checkRules(object: PostgresDB, config: OperatorConfig): ValidationResul
 }
 
 /** Compared as canonical JSON: the API server and a webhook patch can order the keys of the same object differently. */
-function sameSpec(a: PostgresDB, b: PostgresDB): boolean {
+export function sameSpec(a: PostgresDB, b: PostgresDB): boolean {
   return canonicalJson(a.spec) === canonicalJson(b.spec);
 }
 
