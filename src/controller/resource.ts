@@ -1,5 +1,6 @@
 import { ANNOTATION_IDENTIFIER, ANNOTATION_RECONCILE, FINALIZER } from '../api/constants.js';
 import type { PostgresDB } from '../api/v1beta1.js';
+import { isAdoptingObject } from '../validation/defaults.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { instanceIdentifier, type ResourceIdentity } from './ownership.js';
 
@@ -32,7 +33,7 @@ export function isPaused(object: PostgresDB): boolean {
 }
 
 export function isAdopting(object: PostgresDB): boolean {
-  return object.metadata.annotations?.[ANNOTATION_IDENTIFIER] !== undefined;
+  return isAdoptingObject(object);
 }
 
 export function hasFinalizer(object: PostgresDB): boolean {
