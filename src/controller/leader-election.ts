@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { isKubeError } from '../kube/client.js';
 import type { KubeResources } from '../kube/resources.js';
 import type { Lease, ObjectReference } from '../kube/types.js';
+import { sleep } from '../util/sleep.js';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -21,21 +22,6 @@ export interface LeadershipCallbacks {
 /** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
 export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
 
 /**

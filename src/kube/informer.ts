@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { isKubeError, type KubeClient } from './client.js';
 import type { List, Status, WatchEvent } from './types.js';
+import { sleep } from '../util/sleep.js';
 
 /** What the informer needs of an object. */
 export interface Keyed {
@@ -48,20 +49,6 @@ const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.
 const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 const MAX_RETRY_DELAY_MS = 30_000;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
 
 /**
  * List, then watch from the list's resourceVersion; on 410 Gone list again; a watchdog reconnects a
