@@ -5,8 +5,8 @@ import type { TSchema } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
 import { schemaProblems } from '../util/schema-problems.js';
 import { STORAGE_TYPES } from '../api/v1beta1.js';
-import { validateMasterUsername } from '../validation/names.js';
-import { validateKmsKey } from '../validation/settings.js';
+import { validateMasterUsername } from '../admission/rules/names.js';
+import { validateKmsKey } from '../admission/rules/settings.js';
 import { type OperatorConfig, OperatorConfigFile, StorageRules } from './schema.js';
 
 /** The package's own `config/` folder (works from src/ under tsc's dist/ layout and from an install). */

@@ -8,7 +8,7 @@ import { finalSnapshotIdentifier, ownershipOf, RETAINED_VALUE, type ResourceIden
 import { describeFailure, ReconcileError } from './reconcile-error.js';
 import { writeStatusIfChanged } from './status-writer.js';
 import { buildStatus } from './status.js';
-import type { WorkResult } from './work-queue.js';
+import type { WorkResult } from '../kube/work-queue.js';
 
 const POLICIES: readonly DeletionPolicy[] = ['Delete', 'Snapshot', 'Retain'];
 

@@ -1,12 +1,12 @@
 import { postgres } from '../engine/engine.js';
 import { FINALIZER } from '../api/constants.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
-import { applyDefaults } from '../validation/defaults.js';
+import { applyDefaults } from '../admission/rules/defaults.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import { isRdsError } from '../aws/errors.js';
 import type { RdsInstance } from '../aws/types.js';
 import { adoptionViolations, allPolicyViolations, noPolicyError } from '../policy/evaluate.js';
-import { formatFieldErrors, validateCreate } from '../validation/index.js';
+import { formatFieldErrors, validateCreate } from '../admission/rules/index.js';
 import { specFromInstance } from './adoption.js';
 import {
   changedSecretKeys,
@@ -41,7 +41,7 @@ import { generatePassword } from './password.js';
 import { describeFailure, ReconcileError, StaleObservation } from './reconcile-error.js';
 import { buildStatus, isAvailable, isConnectable, isReady } from './status.js';
 import { writeStatusIfChanged } from './status-writer.js';
-import type { WorkResult } from './work-queue.js';
+import type { WorkResult } from '../kube/work-queue.js';
 
 /**
  * One reconcile of a live (not deleted) PostgresDB: read the world, move each part one step toward

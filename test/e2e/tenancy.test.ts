@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
 import type { PostgresDB } from '../../src/api/v1beta1.js';
-import { runCommand } from '../../src/devenv/run-command.js';
-import { type LocalEnvironment, startLocalEnvironment } from '../../src/local/environment.js';
+import { runCommand } from '../../src/dev/control-plane/run-command.js';
+import { type LocalEnvironment, startLocalEnvironment } from '../../src/dev/local/environment.js';
 
 // Issue 11 acceptance: tenants (non-admin users authenticated by token, bound with the chart's RBAC)
 // against the real API server, the operator (webhooks + controller) and the RDS emulator.

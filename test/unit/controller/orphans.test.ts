@@ -425,7 +425,7 @@ function handlerSetup(action: OrphanScene['action'], graceMs = 0) {
   const handler = new OrphanHandler({
     rds: rds as unknown as RdsGateway,
     events: {
-      async recordFor(regarding, type, reason, message) {
+      async record(regarding, type, reason, message) {
         events.push({
           type,
           reason,
@@ -530,7 +530,7 @@ t.test(
     const bindingMeanwhile = new OrphanHandler({
       rds: rds as unknown as RdsGateway,
       events: {
-        async recordFor(_regarding, type, reason, message) {
+        async record(_regarding, type, reason, message) {
           events.push({ type, reason, message, regarding: '' });
         },
       },

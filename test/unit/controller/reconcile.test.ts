@@ -14,7 +14,7 @@ import type {
 import type { OperatorConfig } from '../../../src/config/schema.js';
 import { decodeSecretData } from '../../../src/controller/connection-secret.js';
 import type { KubeOps, ReconcilerContext } from '../../../src/controller/context.js';
-import type { EventSink } from '../../../src/controller/events.js';
+import type { EventSink } from '../../../src/controller/context.js';
 import { reconcileDeletion } from '../../../src/controller/deletion.js';
 import { instanceIdentifier, ownershipTags } from '../../../src/controller/ownership.js';
 import { KubeApiError } from '../../../src/kube/client.js';
