@@ -1,8 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ObjectMeta } from './meta.js';
 import { DeletionPolicy, StorageType } from './v1beta1.js';
-import { GROUP, HUB_VERSION, POLICY_KIND, POLICY_PLURAL } from './constants.js';
-import type { ResourceType } from './resource-type.js';
+import { POLICY_KIND, POLICY_PLURAL } from './constants.js';
+import { stowResource } from './resource-type.js';
 
 const Patterns = (description: string) =>
   Type.Array(Type.String({ minLength: 1 }), {
@@ -152,10 +152,4 @@ export const PostgresDBPolicy = Type.Object(
 );
 export type PostgresDBPolicy = Static<typeof PostgresDBPolicy>;
 
-export const POSTGRESDB_POLICIES: ResourceType<PostgresDBPolicy> = {
-  group: GROUP,
-  version: HUB_VERSION,
-  kind: POLICY_KIND,
-  plural: POLICY_PLURAL,
-  namespaced: false,
-};
+export const POSTGRESDB_POLICIES = stowResource<PostgresDBPolicy>(POLICY_KIND, POLICY_PLURAL, 'Cluster');

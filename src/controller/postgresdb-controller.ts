@@ -1,24 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import type { Logger } from 'pino';
 import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
-import type { RdsGateway, RdsInstance } from '../aws/types.js';
-import type { OperatorConfig } from '../config/schema.js';
-import type { BackoffPolicy } from '../kube/backoff.js';
+import type { RdsInstance } from '../aws/types.js';
 import { cachedService, secretMetadata, withoutManagedFields } from './cached-objects.js';
 import { kubeOps, postgresDBEvents, type ReconcilerContext } from './context.js';
 import { boundIdentifier, isPaused } from './resource.js';
-import type { PolicySource } from '../policy/store.js';
-import type { EventSink } from '../kube/events.js';
 import { reconcileDeletion } from './deletion.js';
-import type { KubeClient } from '../kube/client.js';
 import { keyOf } from '../kube/informer.js';
 import { informerFor, type ObjectInformer } from '../kube/informer-group.js';
 import { pathOf } from '../kube/paths.js';
-import type { KubeResources } from '../kube/resources.js';
 import { type KubeObject, type ObjectReference, SECRETS, type Service, SERVICES } from '../kube/types.js';
+import type { KindDeps } from './kind-deps.js';
 import { MANAGED_SELECTOR } from './labels.js';
-import type { ControllerMetrics } from './metrics.js';
 import { OrphanHandler } from './orphan-handler.js';
 import { orphanScene } from './orphans.js';
 import { OwnedSecrets, rememberingSecrets } from './owned-secrets.js';
@@ -32,27 +25,9 @@ import type { WorkResult } from '../kube/work-queue.js';
 /** Pages of labelled Secrets and Services: a list of them holds at most this many at once, whoever filled them. */
 const OWNED_PAGE_SIZE = 100;
 
-export interface RuntimeSettings {
-  resyncPeriodMs: number;
-  pollIntervalMs: number;
-  watchdogMs: number;
-  relistPeriodMs: number;
-  concurrency: number;
-  backoff?: BackoffPolicy;
-}
-
-export interface RuntimeDeps {
-  client: KubeClient;
-  kube: KubeResources;
-  rds: RdsGateway;
-  config: OperatorConfig;
-  logger: Logger;
-  metrics: ControllerMetrics;
-  events: EventSink;
-  policies: PolicySource;
+export interface RuntimeDeps extends KindDeps {
   /** What Events about orphaned instances are about: the Lease, in the operator's own namespace. */
   operatorObject: () => ObjectReference | undefined;
-  settings: RuntimeSettings;
 }
 
 export interface ResyncReport {

@@ -38,7 +38,7 @@ import {
 } from './labels.js';
 import { isOwnedBy, ownerReference } from './owner.js';
 import { generatePassword } from './password.js';
-import { describeFailure, ReconcileError, StaleObservation } from './reconcile-error.js';
+import { describeFailure, ReconcileError, StaleObservation, settleFailure } from './reconcile-error.js';
 import { buildStatus, isAvailable, isConnectable, isReady } from './status.js';
 import { writeStatusIfChanged } from './status-writer.js';
 import type { WorkResult } from '../kube/work-queue.js';
@@ -543,23 +543,20 @@ class LiveReconcile {
     if (this.signal.aborted || error instanceof StaleObservation) throw error;
     if (this.fromList) throw new StaleObservation('failure with a listed observation');
     const failure = describeFailure(error);
-    if (!failure.quiet) {
-      try {
-        await this.writeStatus({
-          reason: failure.reason,
-          message: failure.message,
-          permanent: failure.retry === 'wait',
-        });
-      } catch (statusError) {
-        this.log.warn(
-          { object: this.key, err: String(statusError) },
-          'could not record the failure in status',
-        );
-      }
-      await this.event('Warning', failure.reason, failure.message);
-    }
     this.log.warn({ object: this.key, reason: failure.reason, message: failure.message }, 'reconcile failed');
-    if (failure.retry === 'backoff') throw error;
-    return failure.retry === 'poll' ? { requeueAfterMs: this.context.pollIntervalMs } : {};
+    return settleFailure(
+      error,
+      failure,
+      {
+        writeStatus: (failure) => this.writeStatus(failure),
+        warn: (reason, message) => this.event('Warning', reason, message),
+        statusNotWritten: (statusError) =>
+          this.log.warn(
+            { object: this.key, err: String(statusError) },
+            'could not record the failure in status',
+          ),
+      },
+      this.context.pollIntervalMs,
+    );
   }
 }
