@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
+import { FINALIZER } from '../api/constants.js';
 import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
 import type { RdsInstance } from '../aws/types.js';
 import { cachedService, secretMetadata, withoutManagedFields } from './cached-objects.js';
@@ -37,7 +38,11 @@ export interface ResyncReport {
   orphans: string[];
 }
 
-/** Only changes a reconcile acts on; status-only updates (our own writes) are not queued again. */
+/**
+ * Only changes a reconcile acts on. Our own writes are not queued again: status updates, and the
+ * finalizer the first reconcile adds (that would cost every new resource a second reconcile); the
+ * finalizer taken away by someone else is put back.
+ */
 export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean {
   const a = previous.metadata;
   const b = next.metadata;
@@ -46,8 +51,12 @@ export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean 
     a.deletionTimestamp !== b.deletionTimestamp ||
     a.uid !== b.uid ||
     !isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) ||
-    !isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? [])
+    (hasFinalizer(previous) && !hasFinalizer(next))
   );
+}
+
+function hasFinalizer(object: PostgresDB): boolean {
+  return object.metadata.finalizers?.includes(FINALIZER) ?? false;
 }
 
 /**

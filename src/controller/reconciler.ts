@@ -85,6 +85,8 @@ class LiveReconcile {
   private instance: RdsInstance | undefined;
   private instanceObserved = false;
   private fromList: boolean;
+  /** No reconcile has written to this object yet (it has no finalizer and no status). */
+  private readonly firstReconcile: boolean;
   private secret: Secret | undefined;
   private password: string | undefined;
   private service: Service | undefined;
@@ -108,6 +110,7 @@ class LiveReconcile {
     this.identifier = boundIdentifier(object, context.config);
     this.key = `${this.identity.namespace}/${this.identity.name}`;
     this.fromList = run.listed !== undefined;
+    this.firstReconcile = !hasFinalizer(object) && object.status === undefined;
   }
 
   private get signal() {
@@ -178,9 +181,17 @@ class LiveReconcile {
     }
   }
 
+  /**
+   * A resource no reconcile has touched cannot own an instance yet (the finalizer is written before
+   * any instance is created), so it is not looked up: CreateDBInstance answers DBInstanceAlreadyExists
+   * if the identifier is taken, and createInstance then looks. An adoption always looks.
+   */
   async observeInstance(): Promise<void> {
     this.instance =
-      this.run.listed ?? (await this.context.rds.describeInstance(this.identifier, this.signal));
+      this.run.listed ??
+      (this.firstReconcile && !isAdopting(this.object)
+        ? undefined
+        : await this.context.rds.describeInstance(this.identifier, this.signal));
     this.instanceObserved = true;
   }
 
@@ -380,7 +391,8 @@ class LiveReconcile {
       if (!isRdsError(error, 'AlreadyExists')) throw error;
       const existing = await this.context.rds.describeInstance(this.identifier, this.signal);
       if (!existing) throw error;
-      if (ownershipOf(existing.tags, this.identity) !== 'ours') this.refuseInstance(existing, true);
+      const ownership = ownershipOf(existing.tags, this.identity);
+      if (ownership !== 'ours') this.refuseInstance(existing, ownership === 'other');
       this.instance = existing;
       this.log.info(
         { object: this.key, identifier: this.identifier },
