@@ -55,6 +55,16 @@ export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean 
   );
 }
 
+/** New, changed since its last reconcile, or being deleted: not in a steady state. */
+export function awaitsReconcile(object: PostgresDB): boolean {
+  const { status, metadata } = object;
+  return (
+    status?.observedGeneration === undefined ||
+    status.observedGeneration !== metadata.generation ||
+    metadata.deletionTimestamp !== undefined
+  );
+}
+
 function hasFinalizer(object: PostgresDB): boolean {
   return object.metadata.finalizers?.includes(FINALIZER) ?? false;
 }
@@ -163,6 +173,10 @@ export class PostgresDBController implements Controller {
     await this.postgres.watch();
     this.postgres.accept(false);
     this.accepting = true;
+    // What a new leader must act on is queued at once; the steady rest waits for the first listing,
+    // which hands each its instance (one RDS call a page rather than one a resource).
+    for (const object of this.postgres.list())
+      if (awaitsReconcile(object)) this.postgres.enqueue(keyOf(object));
     const first = await this.resyncNow();
     if (!first) this.postgres.accept(true);
     this.resyncTimer = setInterval(() => void this.resyncNow(), this.deps.settings.resyncPeriodMs);

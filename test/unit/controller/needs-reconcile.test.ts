@@ -1,7 +1,7 @@
 import t from 'tap';
 import { FINALIZER } from '../../../src/api/constants.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
-import { needsReconcile } from '../../../src/controller/postgresdb-controller.js';
+import { awaitsReconcile, needsReconcile } from '../../../src/controller/postgresdb-controller.js';
 
 const base: PostgresDB = {
   apiVersion: 'stow.dev/v1beta1',
@@ -35,3 +35,19 @@ t.test("the controller's own writes do not", async (t) => {
     "another controller's finalizer",
   );
 });
+
+t.test(
+  'a new leader queues at once what is not steady, and leaves the rest to the first listing',
+  async (t) => {
+    const steady = changed({ generation: 3 }, { status: { observedGeneration: 3 } });
+    t.notOk(awaitsReconcile(steady), 'reconciled at its generation');
+    t.ok(awaitsReconcile(base), 'never reconciled');
+    t.ok(awaitsReconcile(changed({ generation: 4 }, { status: { observedGeneration: 3 } })), 'changed since');
+    t.ok(
+      awaitsReconcile(
+        changed({ generation: 3, deletionTimestamp: 'x' }, { status: { observedGeneration: 3 } }),
+      ),
+      'being deleted',
+    );
+  },
+);
