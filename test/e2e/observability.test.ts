@@ -249,3 +249,16 @@ t.test("the alert rules read only metrics the operator exposes (and cert-manager
     t.same(unknownMetrics(queries, CERT_MANAGER), [], 'every one has series on /metrics');
   }
 });
+
+t.test('the API server accepts the dashboard ConfigMap (server-side dry run)', async (t) => {
+  const { objects, code, stderr } = await renderChart([
+    ...MONITORING_ON,
+    `metrics.dashboard.namespace=${NS}`,
+  ]);
+  t.equal(code, 0, stderr);
+  const configMap = objects.find(
+    (object) => object.kind === 'ConfigMap' && object.metadata.name === 'stow-dashboard',
+  );
+  const result = await env.apply(configMap!, ['--dry-run=server']);
+  t.equal(result.code, 0, `kubectl apply --dry-run=server: ${result.stderr}`);
+});

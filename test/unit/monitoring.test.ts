@@ -131,6 +131,25 @@ t.test('the dashboard: a ConfigMap the Grafana sidecar picks up, holding files/d
   t.same([...datasources], ['${datasource}'], 'every panel uses the chosen data source');
 });
 
+t.test(
+  "the dashboard's panel queries are valid PromQL (promtool, Grafana's variables filled in)",
+  async (t) => {
+    const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8'));
+    const queries = dashboardQueries(dashboard).filter(({ where }) => where.startsWith('panel'));
+    const rules = queries.map(({ expr }, i) => ({
+      record: `dashboard:query_${i}`,
+      expr: expr.replaceAll('$__rate_interval', '5m').replace(/\$\w+/g, 'x'),
+    }));
+    const dir = mkdtempSync(join(tmpdir(), 'stow-dashboard-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'dashboard-queries.yaml');
+    writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
+    const check = await runCommand('bash', [join(root, 'scripts/promtool.sh'), 'check', 'rules', file]);
+    t.equal(check.code, 0, `promtool check rules\n${check.stdout}${check.stderr}`);
+    t.match(check.stdout, new RegExp(`SUCCESS: ${rules.length} rules found`));
+  },
+);
+
 t.test('the PrometheusRule passes promtool check rules, with and without cert-manager', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'stow-rules-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -30,8 +30,6 @@ export interface KindRunnerOptions<T extends Keyed> {
   namespaces: readonly string[];
   /** The kind's group, version and plural: where its objects are listed and watched. */
   type: ResourceType<T>;
-  /** The controller's name in metrics and logs; default: the kind in lower case, as controller-runtime names it. */
-  name?: string;
   /** Applied to every object before it is cached. */
   transform?: (object: T) => T;
   watchdogMs: number;
@@ -50,6 +48,7 @@ export interface KindRunnerOptions<T extends Keyed> {
  * in the metrics. The kind's reconciler is all a new kind has to write.
  */
 export class KindRunner<T extends Keyed> implements Controller {
+  /** In metrics and logs: the kind in lower case, as controller-runtime's builder names a controller. */
   readonly name: string;
   private readonly informer: ObjectInformer<T>;
   private readonly queue: WorkQueue;
@@ -58,7 +57,7 @@ export class KindRunner<T extends Keyed> implements Controller {
 
   constructor(private readonly options: KindRunnerOptions<T>) {
     const { reconciler, logger } = options;
-    this.name = options.name ?? options.type.kind.toLowerCase();
+    this.name = options.type.kind.toLowerCase();
     this.metrics = options.metrics.controller(this.name, options.concurrency);
     this.informer = informerFor<T>(options.namespaces, (namespace) => pathOf(options.type, namespace), {
       client: options.client,
