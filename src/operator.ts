@@ -11,6 +11,7 @@ import { conversionPlugin } from './conversion/index.js';
 import { createLogger } from './util/logger.js';
 import { createRegistry } from './util/metrics.js';
 import { CertWatcher } from './server/cert-watcher.js';
+import { servingCertificateExpiry } from './server/certificate-metrics.js';
 import { buildMetricsServer, buildWebhookServer, replaceCertificate } from './server/server.js';
 import {
   type KindRegistration,
@@ -90,11 +91,16 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
   let webhookServer: FastifyInstance | undefined;
   if (webhooksEnabled) {
     const tlsDir = resolve(flags['tls-dir'] ?? 'certs/dev');
+    const certificateExpiry = servingCertificateExpiry(registry);
     const certWatcher = new CertWatcher({
       dir: tlsDir,
       logger,
-      onChange: (pair) => replaceCertificate(server, pair),
+      onChange: (pair) => {
+        replaceCertificate(server, pair);
+        certificateExpiry(pair.notAfter);
+      },
     });
+    certificateExpiry(certWatcher.initial.notAfter);
     const admission = postgresDBAdmission(config, {
       policies,
       adoption: subjectAccessReviewAuthorizer(client),

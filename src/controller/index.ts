@@ -74,7 +74,11 @@ export interface RunningController {
  */
 export async function startController(options: StartControllerOptions): Promise<RunningController> {
   const { config, logger } = options;
-  const metrics = controllerMetrics(options.registry);
+  const server = options.kubeConfig.getCurrentCluster()?.server;
+  const metrics = controllerMetrics(options.registry, {
+    apiServerHost: server ? new URL(server).host : '',
+    leaseName: options.leaderElection.name,
+  });
   const observe: RequestObserver = (method, path, code) => {
     metrics.kubeRequest(method, path, code);
     options.observeKubeRequest?.(method, path, code);

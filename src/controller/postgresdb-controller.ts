@@ -132,7 +132,7 @@ export class PostgresDBController implements Controller {
       concurrency: settings.concurrency,
       ...(settings.backoff ? { backoff: settings.backoff } : {}),
       signal: this.stopper.signal,
-      metrics: deps.metrics,
+      metrics: deps.metrics.runtime,
       reconciler: {
         needsReconcile,
         reconcile: (object, key, signal) => this.reconcile(object, this.takeListed(key), signal),
@@ -231,8 +231,7 @@ export class PostgresDBController implements Controller {
         marker = page.marker;
       } while (marker);
     } catch (error) {
-      if (!this.signal.aborted)
-        this.deps.logger.warn({ err: String(error) }, 'resync could not list RDS instances');
+      if (!this.signal.aborted) this.deps.logger.warn({ err: error }, 'resync could not list RDS instances');
       return undefined;
     }
     const objects = this.postgres.list();

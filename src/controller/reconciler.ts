@@ -81,7 +81,6 @@ class LiveReconcile {
   private spec: PostgresDB['spec'];
   private readonly identity: ResourceIdentity;
   private readonly identifier: string;
-  private readonly key: string;
   private instance: RdsInstance | undefined;
   private instanceObserved = false;
   private fromList: boolean;
@@ -108,7 +107,6 @@ class LiveReconcile {
     this.spec = object.spec;
     this.identity = identityOf(object, context.config);
     this.identifier = boundIdentifier(object, context.config);
-    this.key = `${this.identity.namespace}/${this.identity.name}`;
     this.fromList = run.listed !== undefined;
     this.firstReconcile = !hasFinalizer(object) && object.status === undefined;
   }
@@ -394,10 +392,7 @@ class LiveReconcile {
       const ownership = ownershipOf(existing.tags, this.identity);
       if (ownership !== 'ours') this.refuseInstance(existing, ownership === 'other');
       this.instance = existing;
-      this.log.info(
-        { object: this.key, identifier: this.identifier },
-        'found own instance after DBInstanceAlreadyExists',
-      );
+      this.log.info({ identifier: this.identifier }, 'found own instance after DBInstanceAlreadyExists');
       return;
     }
     await this.event(
@@ -555,7 +550,7 @@ class LiveReconcile {
     if (this.signal.aborted || error instanceof StaleObservation) throw error;
     if (this.fromList) throw new StaleObservation('failure with a listed observation');
     const failure = describeFailure(error);
-    this.log.warn({ object: this.key, reason: failure.reason, message: failure.message }, 'reconcile failed');
+    this.log.warn({ reason: failure.reason, message: failure.message, err: error }, 'reconcile failed');
     return settleFailure(
       error,
       failure,
@@ -563,10 +558,7 @@ class LiveReconcile {
         writeStatus: (failure) => this.writeStatus(failure),
         warn: (reason, message) => this.event('Warning', reason, message),
         statusNotWritten: (statusError) =>
-          this.log.warn(
-            { object: this.key, err: String(statusError) },
-            'could not record the failure in status',
-          ),
+          this.log.warn({ err: statusError }, 'could not record the failure in status'),
       },
       this.context.pollIntervalMs,
     );
