@@ -31,6 +31,16 @@ export function isLowerSqlIdentifier(value: string): boolean {
   return true;
 }
 
+/** `^[a-z][a-z0-9_-]{0,62}$`: an extension name as PostgreSQL ships them (pgcrypto, uuid-ossp). */
+export function isExtensionName(value: string): boolean {
+  if (value.length > 63 || !isLower(value.charCodeAt(0))) return false;
+  for (let i = 1; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (!(isLowerOrDigit(c) || c === UNDERSCORE || c === HYPHEN)) return false;
+  }
+  return true;
+}
+
 /** `[a-z0-9]([-a-z0-9]*[a-z0-9])?` over value[from, to), to > from. */
 function isLabelBody(value: string, from: number, to: number): boolean {
   if (!isLowerOrDigit(value.charCodeAt(from)) || !isLowerOrDigit(value.charCodeAt(to - 1))) return false;

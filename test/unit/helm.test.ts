@@ -423,7 +423,12 @@ t.test('cert-manager off: a generated CA, certificate and caBundle that belong t
     ...one(objects, 'MutatingWebhookConfiguration').webhooks.map((w: Manifest) => w.clientConfig.caBundle),
     ...one(objects, 'ValidatingWebhookConfiguration').webhooks.map((w: Manifest) => w.clientConfig.caBundle),
   ];
-  t.same(bundles, Array(3).fill(secret.data['ca.crt']), 'the CRD and both webhooks trust the generated CA');
+  t.same(
+    bundles,
+    Array(bundles.length).fill(secret.data['ca.crt']),
+    'the CRD and every webhook trust the generated CA',
+  );
+  t.equal(bundles.length, 5, 'the CRD, and two webhooks in each configuration');
   t.notOk(crd.metadata.annotations?.['cert-manager.io/inject-ca-from'], 'no injection annotation');
   const projected = one(objects, 'Deployment').spec.template.spec.volumes[0].projected.sources;
   t.equal(projected[1].secret.name, secret.metadata.name, 'the pod mounts the generated Secret');
