@@ -1,5 +1,7 @@
 // Builders for the PostgresDatabase admission and SQL tests, and the hostile names issue 13 names.
+import fc from 'fast-check';
 import type { PostgresDatabase, PostgresDatabaseSpec } from '../../src/api/postgres-database.js';
+import type { DesiredDatabase } from '../../src/controller/postgres-database/desired.js';
 import { formatFieldError } from '../../src/admission/rules/field-error.js';
 import {
   type DatabaseRulesContext,
@@ -51,3 +53,26 @@ export const HOSTILE_NAMES: ReadonlyArray<readonly [title: string, name: string]
   ['the empty string', ''],
   ['the prefix pg_', 'pg_orders'],
 ];
+
+/** Any text without NUL of 1-63 bytes, what PostgreSQL keeps as a name: every plane, quotes, backslashes. */
+export const identifierText = fc
+  .oneof(
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc
+      .array(fc.constantFrom('"', "'", '\\', ';', '-', ' ', '\n', 'a', 'é', '$', '(', ')'), { maxLength: 40 })
+      .map((chars) => chars.join('')),
+  )
+  .filter((text) => text.length > 0 && !text.includes('\u0000') && Buffer.byteLength(text) <= 63);
+
+/** What the PostgresDatabase shop/orders with a readWrite and a readOnly user and pgcrypto asks for. */
+export const ORDERS: DesiredDatabase = {
+  resource: 'shop/orders',
+  databaseName: 'orders',
+  owner: 'orders',
+  users: [
+    { name: 'app', access: 'readWrite' },
+    { name: 'reports', access: 'readOnly' },
+  ],
+  extensions: ['pgcrypto'],
+};

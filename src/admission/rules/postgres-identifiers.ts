@@ -1,4 +1,4 @@
-import { isExtensionName, isLowerSqlIdentifier } from '../../engine/char-classes.js';
+import { isExtensionName, isLowerSqlIdentifier, MAX_IDENTIFIER_BYTES } from '../../engine/char-classes.js';
 import { postgres } from '../../engine/engine.js';
 import {
   POSTGRES_RESERVED_WORDS,
@@ -10,9 +10,6 @@ import { type FieldError, fieldError } from './field-error.js';
 
 /** What a name inside an instance names: each kind has its own reserved names. */
 export type IdentifierKind = 'database' | 'role' | 'extension';
-
-/** PostgreSQL keeps identifiers to 63 bytes (NAMEDATALEN - 1) and silently truncates longer ones. */
-export const MAX_IDENTIFIER_BYTES = 63;
 
 const LOWER_IDENTIFIER =
   'must start with a lowercase letter and contain only lowercase letters, digits and underscores';
