@@ -144,6 +144,7 @@ t.test('any accepted name is a plain lowercase identifier of at most 63 bytes', 
     }),
     { numRuns: 3000 },
   );
+  t.pass('every accepted name is a plain lowercase identifier');
 });
 
 t.test('user Secrets default to <name>-<user>, and must not collide', async (t) => {
