@@ -23,6 +23,7 @@ import { createKubeClient } from './kube/client.js';
 import { PolicyStore } from './policy/store.js';
 import { subjectAccessReviewAuthorizer } from './admission/adoption-authorizer.js';
 import { admissionRoutes } from './admission/plugin.js';
+import { postgresDatabaseAdmission } from './admission/postgres-database.js';
 import { postgresDBAdmission } from './admission/postgresdb.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 
@@ -109,7 +110,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
       logger,
       registry,
       tls: certWatcher.initial,
-      routes: [admissionRoutes([admission], logger)],
+      routes: [admissionRoutes([admission, postgresDatabaseAdmission(config, { policies })], logger)],
       plugins: [async (app) => app.register(conversionPlugin, { registry, logger })],
     });
     webhookServer = server;

@@ -1,11 +1,14 @@
 import {
   CATEGORIES,
   CRD_NAME,
+  DATABASE_KIND,
+  DATABASE_PLURAL,
+  DATABASE_SHORT_NAMES,
+  DATABASE_SINGULAR,
   GROUP,
   HUB_VERSION,
   KIND,
   PLURAL,
-  POLICY_CRD_NAME,
   POLICY_KIND,
   POLICY_PLURAL,
   POLICY_SHORT_NAMES,
@@ -14,6 +17,7 @@ import {
   SINGULAR,
 } from './constants.js';
 import { PostgresDBPolicy } from './policy.js';
+import { PostgresDatabase } from './postgres-database.js';
 import { webhookClientConfig } from './webhook-client-config.js';
 import { toStructuralSchema } from './structural-schema.js';
 import * as v1alpha1 from './v1alpha1.js';
@@ -114,50 +118,101 @@ export function buildCrd(options: CrdOptions = {}): Record<string, unknown> {
   };
 }
 
-/** The cluster-scoped PostgresDBPolicy CustomResourceDefinition (one version, no conversion). */
-export function buildPolicyCrd(): Record<string, unknown> {
-  const column = (name: string, type: string, jsonPath: string, description: string) => ({
-    name,
-    type,
-    jsonPath,
-    description,
-  });
+interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  description: string;
+  priority?: number;
+}
+
+const column = (name: string, type: string, jsonPath: string, description: string): PrinterColumn => ({
+  name,
+  type,
+  jsonPath,
+  description,
+});
+
+/** A kind served in the hub version only: no conversion, one schema. */
+function singleVersionCrd(kind: {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  scope: 'Namespaced' | 'Cluster';
+  schema: Parameters<typeof toStructuralSchema>[0];
+  statusSubresource: boolean;
+  columns: PrinterColumn[];
+}): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: POLICY_CRD_NAME },
+    metadata: { name: `${kind.plural}.${GROUP}` },
     spec: {
       group: GROUP,
       names: {
-        kind: POLICY_KIND,
-        listKind: `${POLICY_KIND}List`,
-        plural: POLICY_PLURAL,
-        singular: POLICY_SINGULAR,
-        shortNames: POLICY_SHORT_NAMES,
+        kind: kind.kind,
+        listKind: `${kind.kind}List`,
+        plural: kind.plural,
+        singular: kind.singular,
+        shortNames: kind.shortNames,
         categories: CATEGORIES,
       },
-      scope: 'Cluster',
+      scope: kind.scope,
       versions: [
         {
           name: HUB_VERSION,
           served: true,
           storage: true,
-          schema: { openAPIV3Schema: rootSchema(PostgresDBPolicy) },
-          additionalPrinterColumns: [
-            column(
-              'Namespaces',
-              'string',
-              '.spec.namespaceSelector',
-              'Label selector of the namespaces governed',
-            ),
-            column('Classes', 'string', '.spec.instanceClasses', 'Instance classes allowed'),
-            column('Public', 'boolean', '.spec.allowPublicAccess', 'Whether public access is allowed'),
-            column('Adoption', 'boolean', '.spec.adoption.enabled', 'Whether adoption is enabled'),
-            column('Deletion', 'string', '.spec.deletionPolicies', 'Deletion policies allowed'),
-            { ...ageColumn, description: 'Time since creation' },
-          ],
+          schema: { openAPIV3Schema: rootSchema(kind.schema) },
+          ...(kind.statusSubresource ? { subresources: { status: {} } } : {}),
+          additionalPrinterColumns: [...kind.columns, { ...ageColumn, description: 'Time since creation' }],
         },
       ],
     },
   };
+}
+
+/** The cluster-scoped PostgresDBPolicy CustomResourceDefinition (one version, no conversion). */
+export function buildPolicyCrd(): Record<string, unknown> {
+  return singleVersionCrd({
+    kind: POLICY_KIND,
+    plural: POLICY_PLURAL,
+    singular: POLICY_SINGULAR,
+    shortNames: POLICY_SHORT_NAMES,
+    scope: 'Cluster',
+    schema: PostgresDBPolicy,
+    statusSubresource: false,
+    columns: [
+      column('Namespaces', 'string', '.spec.namespaceSelector', 'Label selector of the namespaces governed'),
+      column('Classes', 'string', '.spec.instanceClasses', 'Instance classes allowed'),
+      column('Public', 'boolean', '.spec.allowPublicAccess', 'Whether public access is allowed'),
+      column('Adoption', 'boolean', '.spec.adoption.enabled', 'Whether adoption is enabled'),
+      column('Deletion', 'string', '.spec.deletionPolicies', 'Deletion policies allowed'),
+    ],
+  });
+}
+
+/** The namespaced PostgresDatabase CustomResourceDefinition (one version, no conversion). */
+export function buildDatabaseCrd(): Record<string, unknown> {
+  return singleVersionCrd({
+    kind: DATABASE_KIND,
+    plural: DATABASE_PLURAL,
+    singular: DATABASE_SINGULAR,
+    shortNames: DATABASE_SHORT_NAMES,
+    scope: 'Namespaced',
+    schema: PostgresDatabase,
+    statusSubresource: true,
+    columns: [
+      column('Instance', 'string', '.spec.instanceRef.name', 'The PostgresDB holding the database'),
+      {
+        ...column('Instance Namespace', 'string', '.spec.instanceRef.namespace', 'Its namespace, if another'),
+        priority: 1,
+      },
+      column('Database', 'string', '.spec.databaseName', 'Name of the database in the instance'),
+      { ...column('Owner', 'string', '.spec.owner', 'Role owning the database'), priority: 1 },
+      column('Phase', 'string', '.status.phase', 'Coarse lifecycle phase'),
+      column('Ready', 'string', '.status.conditions[?(@.type=="Ready")].status', 'Whether it is ready'),
+    ],
+  });
 }

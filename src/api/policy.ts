@@ -130,6 +130,27 @@ export const PostgresDBPolicySpec = Type.Object(
         },
       ),
     ),
+    sharing: Type.Optional(
+      Type.Object(
+        {
+          namespaceSelector: {
+            ...LabelSelector,
+            description:
+              'The namespaces whose PostgresDatabases may place databases on the instances of the namespaces this policy selects. {} selects every namespace.',
+          },
+          instances: Type.Optional(
+            Patterns('Names of the PostgresDBs shared. Unset: every PostgresDB of the selected namespaces.'),
+          ),
+          extensions: Type.Optional(
+            Patterns('Extensions a database placed through this policy may have. Unset or empty: none.'),
+          ),
+        },
+        {
+          description:
+            'Sharing of instances across namespaces (the multi-team pattern). A PostgresDatabase in another namespace may use a PostgresDB here when a policy selecting this namespace shares it with that namespace.',
+        },
+      ),
+    ),
   },
   {
     description:

@@ -87,12 +87,15 @@ t.test('the defaults render the whole operator', async (t) => {
     'ClusterRole/stow-operator',
     'ClusterRole/stow-policy-reader',
     'ClusterRole/stow-policy-view',
+    'ClusterRole/stow-postgresdatabase-edit',
+    'ClusterRole/stow-postgresdatabase-view',
     'ClusterRole/stow-postgresdb-adopt',
     'ClusterRole/stow-postgresdb-edit',
     'ClusterRole/stow-postgresdb-view',
     'ClusterRoleBinding/stow-operator',
     'ClusterRoleBinding/stow-policy-reader',
     'ConfigMap/stow-config',
+    'CustomResourceDefinition/postgresdatabases.stow.dev',
     'CustomResourceDefinition/postgresdbpolicies.stow.dev',
     'CustomResourceDefinition/postgresdbs.stow.dev',
     'Deployment/stow',
@@ -299,7 +302,9 @@ t.test('the pod passes the restricted Pod Security Standard, with a read-only ro
 t.test('the CRD is what `stow crds` prints, pointed at the release webhook Service', async (t) => {
   const printed = run(process.execPath, [join(root, 'dist/src/cli/main.js'), 'crds']);
   t.equal(printed.code, 0, printed.stderr);
-  const [generated, generatedPolicy] = parseAllDocuments(printed.stdout).map((document) => document.toJS());
+  const [generated, generatedPolicy, generatedDatabase] = parseAllDocuments(printed.stdout).map((document) =>
+    document.toJS(),
+  );
   const committed = parse(readFileSync(join(chart, 'files/postgresdbs.stow.dev.yaml'), 'utf8'));
   t.same(committed, generated, 'helm/stow/files/postgresdbs.stow.dev.yaml is up to date with `stow crds`');
   const committedPolicy = parse(readFileSync(join(chart, 'files/postgresdbpolicies.stow.dev.yaml'), 'utf8'));
@@ -310,6 +315,18 @@ t.test('the CRD is what `stow crds` prints, pointed at the release webhook Servi
   );
   const renderedPolicy = one(render(t), 'CustomResourceDefinition', 'postgresdbpolicies.stow.dev');
   t.same(renderedPolicy.spec, generatedPolicy.spec, 'the chart installs the policy CRD as generated');
+  t.same(
+    parse(readFileSync(join(chart, 'files/postgresdatabases.stow.dev.yaml'), 'utf8')),
+    generatedDatabase,
+    'files/postgresdatabases.stow.dev.yaml is up to date with `stow crds`',
+  );
+  const renderedDatabase = one(render(t), 'CustomResourceDefinition', 'postgresdatabases.stow.dev');
+  t.same(
+    renderedDatabase.spec,
+    generatedDatabase.spec,
+    'the chart installs the PostgresDatabase CRD as generated',
+  );
+  t.equal(renderedDatabase.metadata.annotations['helm.sh/resource-policy'], 'keep');
 
   for (const [title, sets, namespace] of [
     ['defaults', [], NS],
@@ -406,7 +423,12 @@ t.test('cert-manager off: a generated CA, certificate and caBundle that belong t
     ...one(objects, 'MutatingWebhookConfiguration').webhooks.map((w: Manifest) => w.clientConfig.caBundle),
     ...one(objects, 'ValidatingWebhookConfiguration').webhooks.map((w: Manifest) => w.clientConfig.caBundle),
   ];
-  t.same(bundles, Array(3).fill(secret.data['ca.crt']), 'the CRD and both webhooks trust the generated CA');
+  t.same(
+    bundles,
+    Array(bundles.length).fill(secret.data['ca.crt']),
+    'the CRD and every webhook trust the generated CA',
+  );
+  t.equal(bundles.length, 5, 'the CRD, and two webhooks in each configuration');
   t.notOk(crd.metadata.annotations?.['cert-manager.io/inject-ca-from'], 'no injection annotation');
   const projected = one(objects, 'Deployment').spec.template.spec.volumes[0].projected.sources;
   t.equal(projected[1].secret.name, secret.metadata.name, 'the pod mounts the generated Secret');
@@ -473,9 +495,21 @@ t.test('ServiceMonitor, NetworkPolicy and IRSA switches', async (t) => {
 
 /** The operator's own rules, by kind/namespace: what src/controller calls, nothing else. */
 const MANAGED_RULES = [
-  { apiGroups: ['stow.dev'], resources: ['postgresdbs'], verbs: ['get', 'list', 'watch', 'patch'] },
-  { apiGroups: ['stow.dev'], resources: ['postgresdbs/status'], verbs: ['get', 'patch'] },
-  { apiGroups: ['stow.dev'], resources: ['postgresdbs/finalizers'], verbs: ['update'] },
+  {
+    apiGroups: ['stow.dev'],
+    resources: ['postgresdbs', 'postgresdatabases'],
+    verbs: ['get', 'list', 'watch', 'patch'],
+  },
+  {
+    apiGroups: ['stow.dev'],
+    resources: ['postgresdbs/status', 'postgresdatabases/status'],
+    verbs: ['get', 'patch'],
+  },
+  {
+    apiGroups: ['stow.dev'],
+    resources: ['postgresdbs/finalizers', 'postgresdatabases/finalizers'],
+    verbs: ['update'],
+  },
   { apiGroups: [''], resources: ['secrets', 'services'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
@@ -533,6 +567,27 @@ t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t)
     ],
     'the adopt verb is not aggregated into edit',
   );
+  const databaseView = one(objects, 'ClusterRole', 'stow-postgresdatabase-view');
+  t.same(databaseView.rules, [
+    {
+      apiGroups: ['stow.dev'],
+      resources: ['postgresdatabases', 'postgresdatabases/status'],
+      verbs: ['get', 'list', 'watch'],
+    },
+  ]);
+  t.equal(databaseView.metadata.labels['rbac.authorization.k8s.io/aggregate-to-view'], 'true');
+  const databaseEdit = one(objects, 'ClusterRole', 'stow-postgresdatabase-edit');
+  t.same(databaseEdit.rules, [
+    {
+      apiGroups: ['stow.dev'],
+      resources: ['postgresdatabases'],
+      verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'],
+    },
+  ]);
+  t.match(databaseEdit.metadata.labels, {
+    'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+    'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+  });
   for (const role of find(objects, 'ClusterRole').filter((r) => r.metadata.name !== 'stow-operator'))
     for (const rule of role.rules)
       if (rule.resources.includes('postgresdbpolicies'))
@@ -561,6 +616,8 @@ t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t)
     [
       'stow-policy-reader',
       'stow-policy-view',
+      'stow-postgresdatabase-edit',
+      'stow-postgresdatabase-view',
       'stow-postgresdb-adopt',
       'stow-postgresdb-edit',
       'stow-postgresdb-view',

@@ -4,8 +4,7 @@ import { applyDefaults, isAdoptingObject } from './defaults.js';
 import { type PostgresDB, PostgresDBSpec, type StorageType } from '../../api/v1beta1.js';
 import type { OperatorConfig } from '../../config/schema.js';
 import { canonicalJson } from '../../util/canonical-json.js';
-import { schemaProblems } from '../../util/schema-problems.js';
-import { type FieldError, fieldError } from './field-error.js';
+import { explainDerivedName, type FieldError } from './field-error.js';
 import {
   validateDatabaseName,
   validateIdentifierAnnotation,
@@ -32,6 +31,7 @@ import {
   validateStorageChange,
 } from './update.js';
 import { onlyChanged } from './ratchet.js';
+import { specShapeErrors } from './shape.js';
 import { validateWindows } from './windows.js';
 
 export type { FieldError } from './field-error.js';
@@ -51,35 +51,7 @@ export function hasValidShape(spec: unknown): boolean {
 
 /** Type errors against the schema (a bypassed webhook or a hand-edited object can hold anything). */
 export function validateShape(spec: unknown): FieldError[] {
-  if (spec === null || typeof spec !== 'object')
-    return [fieldError('spec', 'is required and must be an object', spec ?? null)];
-  if (specChecker.Check(spec)) return [];
-  return schemaProblems(PostgresDBSpec, spec).map((problem) =>
-    fieldError(
-      `spec${pointerToPath(problem.pointer)}`,
-      problem.kind === 'other' ? problem.message.toLowerCase() : problem.message,
-      problem.value,
-    ),
-  );
-}
-
-/** JSON pointer `/storage/sizeGiB`, `/securityGroupIds/0`, `/tags/a~1b` → `.storage.sizeGiB`, `.securityGroupIds[0]`, `.tags[a/b]`. */
-function pointerToPath(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((segment) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) ? `.${segment}` : `[${segment}]`))
-    .join('');
-}
-
-/** A name the user never wrote (the default, metadata.name) needs saying where it came from. */
-function explainDerivedName(errors: FieldError[], derived: boolean): FieldError[] {
-  if (!derived || errors.length === 0) return errors;
-  return errors.map((error) => ({
-    ...error,
-    message: `${error.message}; it defaults to metadata.name, so set ${error.path} explicitly`,
-  }));
+  return specShapeErrors(specChecker, PostgresDBSpec, spec);
 }
 
 /** Every rule of api.md on a defaulted object; all violations are returned together. */

@@ -1,7 +1,8 @@
 // The generated CustomResourceDefinition: versions, conversion, names, printer columns, and
 // structural, fully described schemas generated from the TypeBox types.
 import t from 'tap';
-import { buildCrd } from '../../../src/api/crd.js';
+import { buildCrd, buildDatabaseCrd, buildPolicyCrd } from '../../../src/api/crd.js';
+import { PostgresDatabaseSpec } from '../../../src/api/postgres-database.js';
 import * as v1alpha1 from '../../../src/api/v1alpha1.js';
 import * as v1beta1 from '../../../src/api/v1beta1.js';
 
@@ -140,9 +141,21 @@ t.test('printer columns of v1beta1 (api.md: Class, Storage, Phase, Ready, Endpoi
   }
 });
 
-for (const name of ['v1alpha1', 'v1beta1']) {
+const databaseCrd = buildDatabaseCrd() as unknown as Crd;
+const policyCrd = buildPolicyCrd() as unknown as Crd;
+const onlySchema = (of: Crd) => (of.spec.versions[0] as Version).schema.openAPIV3Schema;
+
+// Each schema the CRDs carry, and how many properties it has at least (a walk that finds fewer is broken).
+const SCHEMAS: Array<[string, () => Json, number]> = [
+  ['v1alpha1', () => schemaOf('v1alpha1'), 8],
+  ['v1beta1', () => schemaOf('v1beta1'), 40],
+  ['PostgresDatabase', () => onlySchema(databaseCrd), 25],
+  ['PostgresDBPolicy', () => onlySchema(policyCrd), 30],
+];
+
+for (const [name, schemaOfKind, least] of SCHEMAS) {
   t.test(`${name}: every property has a description`, async (t) => {
-    const schema = schemaOf(name);
+    const schema = schemaOfKind();
     t.ok(typeof schema.description === 'string' && schema.description.trim() !== '', 'the root is described');
     let count = 0;
     for (const [path, node] of properties(schema)) {
@@ -158,11 +171,11 @@ for (const name of ['v1alpha1', 'v1beta1']) {
         `${path} has a description`,
       );
     }
-    t.ok(count > (name === 'v1beta1' ? 40 : 8), `walked ${count} properties`);
+    t.ok(count > least, `walked ${count} properties`);
   });
 
   t.test(`${name}: the schema is structural`, async (t) => {
-    const schema = schemaOf(name);
+    const schema = schemaOfKind();
     t.equal(schema.type, 'object');
     for (const [path, node] of nodes(schema)) {
       const intOrString = node['x-kubernetes-int-or-string'] === true;
@@ -257,4 +270,48 @@ t.test('generated from the TypeBox schemas the code uses (one source of truth)',
     ['spec'],
     'apiVersion, kind and metadata are the API server’s business',
   );
+});
+
+t.test('PostgresDatabase: namespaced, one version, status subresource, printer columns', async (t) => {
+  t.equal(databaseCrd.metadata.name, 'postgresdatabases.stow.dev');
+  t.equal(databaseCrd.spec.scope, 'Namespaced');
+  t.match(databaseCrd.spec.names, {
+    kind: 'PostgresDatabase',
+    plural: 'postgresdatabases',
+    singular: 'postgresdatabase',
+    listKind: 'PostgresDatabaseList',
+    shortNames: ['pgdatabase'],
+    categories: ['stow'],
+  });
+  t.notOk('conversion' in databaseCrd.spec, 'no conversion: one version');
+  const [only] = databaseCrd.spec.versions;
+  t.match(only, { name: 'v1beta1', served: true, storage: true, subresources: { status: {} } });
+  t.same(
+    only?.additionalPrinterColumns?.map((c) => [c.name, c.jsonPath, c.priority ?? 0]),
+    [
+      ['Instance', '.spec.instanceRef.name', 0],
+      ['Instance Namespace', '.spec.instanceRef.namespace', 1],
+      ['Database', '.spec.databaseName', 0],
+      ['Owner', '.spec.owner', 1],
+      ['Phase', '.status.phase', 0],
+      ['Ready', '.status.conditions[?(@.type=="Ready")].status', 0],
+      ['Age', '.metadata.creationTimestamp', 0],
+    ],
+  );
+  const spec = ((onlySchema(databaseCrd).properties as Record<string, Json>).spec ?? {}) as Json;
+  t.same(Object.keys(spec.properties as Json), Object.keys(PostgresDatabaseSpec.properties));
+  t.same(spec.required, ['instanceRef']);
+  const properties = spec.properties as Record<string, Json>;
+  t.same(properties.deletionPolicy?.enum, ['Retain', 'Drop']);
+  t.same(((properties.users?.items as Json).properties as Record<string, Json>).access?.enum, [
+    'readWrite',
+    'readOnly',
+  ]);
+});
+
+t.test('PostgresDBPolicy: spec.sharing needs a namespace selector', async (t) => {
+  const spec = ((onlySchema(policyCrd).properties as Record<string, Json>).spec ?? {}) as Json;
+  const sharing = (spec.properties as Record<string, Json>).sharing as Json;
+  t.same(Object.keys(sharing.properties as Json), ['namespaceSelector', 'instances', 'extensions']);
+  t.same(sharing.required, ['namespaceSelector']);
 });
