@@ -13,11 +13,11 @@ import {
   SHORT_NAMES,
   SINGULAR,
 } from './constants.js';
+import { CrdPostgresDB } from './crd-bounds.js';
 import { PostgresDBPolicy } from './policy.js';
 import { webhookClientConfig } from './webhook-client-config.js';
 import { toStructuralSchema } from './structural-schema.js';
 import * as v1alpha1 from './v1alpha1.js';
-import * as v1beta1 from './v1beta1.js';
 
 export interface CrdOptions {
   /** Conversion webhook target; the Helm chart replaces namespace/name and injects the CA. */
@@ -30,7 +30,13 @@ export interface CrdOptions {
 
 export const DEFAULT_WEBHOOK_SERVICE = { namespace: 'stow-system', name: 'stow-webhook', port: 443 };
 
-const ageColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+const column = (name: string, type: string, jsonPath: string, description: string) => ({
+  name,
+  type,
+  jsonPath,
+  description,
+});
+const ageColumn = column('Age', 'date', '.metadata.creationTimestamp', 'Time since creation');
 
 /** Top-level: only spec is required (apiVersion, kind and metadata are the API server's business). */
 function rootSchema(schema: Parameters<typeof toStructuralSchema>[0]) {
@@ -48,9 +54,9 @@ function versionEntry(name: 'v1alpha1' | 'v1beta1', storage: boolean) {
       schema: { openAPIV3Schema: rootSchema(v1alpha1.PostgresDB) },
       subresources: { status: {} },
       additionalPrinterColumns: [
-        { name: 'Size', type: 'string', jsonPath: '.spec.size' },
-        { name: 'Storage', type: 'string', jsonPath: '.spec.storage' },
-        { name: 'Ready', type: 'string', jsonPath: '.status.ready' },
+        column('Size', 'string', '.spec.size', 'RDS instance class'),
+        column('Storage', 'string', '.spec.storage', 'Allocated storage in GiB'),
+        column('Ready', 'string', '.status.ready', 'Raw RDS instance status, e.g. available'),
         ageColumn,
       ],
     };
@@ -59,14 +65,22 @@ function versionEntry(name: 'v1alpha1' | 'v1beta1', storage: boolean) {
     name,
     served: true,
     storage,
-    schema: { openAPIV3Schema: rootSchema(v1beta1.PostgresDB) },
+    schema: { openAPIV3Schema: rootSchema(CrdPostgresDB) },
     subresources: { status: {} },
     additionalPrinterColumns: [
-      { name: 'Class', type: 'string', jsonPath: '.spec.instanceClass' },
-      { name: 'Storage', type: 'integer', jsonPath: '.spec.storage.sizeGiB' },
-      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-      { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint.address', priority: 0 },
+      column('Class', 'string', '.spec.instanceClass', 'RDS instance class'),
+      column('Storage', 'integer', '.spec.storage.sizeGiB', 'Allocated storage in GiB'),
+      column('Phase', 'string', '.status.phase', 'Coarse lifecycle phase'),
+      column(
+        'Ready',
+        'string',
+        '.status.conditions[?(@.type=="Ready")].status',
+        'Whether the database can be connected to (the Ready condition)',
+      ),
+      {
+        ...column('Endpoint', 'string', '.status.endpoint.address', 'Host name of the instance'),
+        priority: 0,
+      },
       ageColumn,
     ],
   };
@@ -116,12 +130,6 @@ export function buildCrd(options: CrdOptions = {}): Record<string, unknown> {
 
 /** The cluster-scoped PostgresDBPolicy CustomResourceDefinition (one version, no conversion). */
 export function buildPolicyCrd(): Record<string, unknown> {
-  const column = (name: string, type: string, jsonPath: string, description: string) => ({
-    name,
-    type,
-    jsonPath,
-    description,
-  });
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -154,7 +162,7 @@ export function buildPolicyCrd(): Record<string, unknown> {
             column('Public', 'boolean', '.spec.allowPublicAccess', 'Whether public access is allowed'),
             column('Adoption', 'boolean', '.spec.adoption.enabled', 'Whether adoption is enabled'),
             column('Deletion', 'string', '.spec.deletionPolicies', 'Deletion policies allowed'),
-            { ...ageColumn, description: 'Time since creation' },
+            ageColumn,
           ],
         },
       ],

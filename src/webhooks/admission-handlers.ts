@@ -19,6 +19,7 @@ import {
   validateShape,
   validateUpdate,
 } from '../validation/index.js';
+import { fitsCrdSchema } from '../validation/crd-schema.js';
 import { validateMetadataShape } from '../validation/metadata.js';
 import type { AdoptionAuthorizer } from './adoption-authorizer.js';
 import {
@@ -96,28 +97,44 @@ export function mutate(
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allowed(request.uid);
   const { object, problem } = objectsOf(request);
   if (!object) return errored(request.uid, 400, problem ?? 'bad request');
-  // A spec or metadata defaulting cannot read is left for /validate to deny with every reason; and an
-  // object on its way out is not rewritten, so deletion can always finish.
+  // Damaged metadata is left for /validate to deny with every reason; an object on its way out is
+  // not rewritten, so deletion can always finish.
   const metadata: unknown = object.metadata;
-  if (!isJsonObject(metadata) || !canApplyDefaults(object.spec) || metadata.deletionTimestamp)
-    return allowed(request.uid);
+  if (!isJsonObject(metadata) || metadata.deletionTimestamp) return allowed(request.uid);
+  if (!canApplyDefaults(object.spec)) return deniedAsValidateWould(request, context, allowed);
   const policies = context.policies.policiesFor(namespaceOf(request, object));
   return policies instanceof Promise
-    ? policies.then((found) => defaultedPatch(request.uid, object, found, context.config))
-    : defaultedPatch(request.uid, object, policies, context.config);
+    ? policies.then((found) => defaultedPatch(request, context, object, found))
+    : defaultedPatch(request, context, object, policies);
 }
 
 function defaultedPatch(
-  uid: string,
+  request: AdmissionRequest,
+  context: AdmissionContext,
   object: PostgresDB,
   policies: readonly PostgresDBPolicy[],
-  config: OperatorConfig,
-): AdmissionResponse {
-  const defaulted = applyDefaults(applyPolicyDefaults(object, policies, config), config);
+): AdmissionResponse | Promise<AdmissionResponse> {
+  const defaulted = applyDefaults(applyPolicyDefaults(object, policies, context.config), context.config);
   // Defaulting touches spec only, so only spec is diffed (metadata.managedFields can be large); the
   // wrapper gives the operations their /spec paths.
-  const operations = jsonPatch.compare({ spec: object.spec }, { spec: defaulted.spec });
-  return patched(uid, operations);
+  const patch = (uid: string) =>
+    patched(uid, jsonPatch.compare({ spec: object.spec }, { spec: defaulted.spec }));
+  return fitsCrdSchema(defaulted.spec) ? patch(request.uid) : deniedAsValidateWould(request, context, patch);
+}
+
+/**
+ * The API server checks the CRD schema after /mutate and before /validate, and refuses with the
+ * schema's complaints alone: a spec it would refuse is denied here instead, with every reason
+ * /validate gives (ADR 0019). What /validate would let through goes on as `otherwise` says.
+ */
+function deniedAsValidateWould(
+  request: AdmissionRequest,
+  context: AdmissionContext,
+  otherwise: (uid: string) => AdmissionResponse,
+): AdmissionResponse | Promise<AdmissionResponse> {
+  const decide = (verdict: AdmissionResponse) => (verdict.allowed ? otherwise(request.uid) : verdict);
+  const verdict = validate(request, context);
+  return verdict instanceof Promise ? verdict.then(decide) : decide(verdict);
 }
 
 function namespaceOf(request: AdmissionRequest, object: PostgresDB): string {
