@@ -744,6 +744,7 @@ t.test('the values schema rejects bad values', async (t) => {
     ['a string for a boolean', ['certManager.enabled=maybe'], /enabled/],
     ['an unknown failurePolicy', ['webhook.failurePolicy=Sometimes'], /failurePolicy/],
     ['an unknown dnsPolicy', ['dnsPolicy=ClusterLast'], /dnsPolicy/],
+    ['dnsPolicy None, which needs a dnsConfig the chart does not set', ['dnsPolicy=None'], /dnsPolicy/],
     ['hostNetwork "yes"', ['hostNetwork=yes'], /hostNetwork/],
     ['a negative UID', ['podSecurityContext.runAsUser=-1'], /podSecurityContext\/runAsUser/],
     ['a misspelt security context key', ['containerSecurityContext.readOnlyRootFS=true'], /readOnlyRootFS/],
