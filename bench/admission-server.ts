@@ -8,7 +8,9 @@ import { loadConfig } from '../src/config/load.js';
 import { staticPolicies } from '../src/policy/store.js';
 import { silentLogger } from '../src/util/logger.js';
 import { createRegistry } from '../src/util/metrics.js';
-import { buildWebhookServer } from '../src/webhooks/server.js';
+import { buildWebhookServer } from '../src/server/server.js';
+import { admissionRoutes } from '../src/admission/plugin.js';
+import { postgresDBAdmission } from '../src/admission/postgresdb.js';
 import { allowReview } from './lib/allow-review.js';
 import { BENCH_POLICIES } from './lib/policies.js';
 
@@ -28,11 +30,12 @@ const app =
   mode === 'bare'
     ? (Fastify({ https: { ...tls, minVersion: 'TLSv1.2' } }) as unknown as FastifyInstance)
     : buildWebhookServer({
-        config: loadConfig(),
         logger: silentLogger(),
         registry: createRegistry(),
         tls,
-        ...(policies ? { policies } : {}),
+        routes: [
+          admissionRoutes([postgresDBAdmission(loadConfig(), policies ? { policies } : {})], silentLogger()),
+        ],
       });
 if (mode === 'bare') {
   const allow = async (req: { body: unknown }) => allowReview(req.body);

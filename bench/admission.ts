@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeDevCerts } from '../src/devenv/certs.js';
+import { makeDevCerts } from '../src/dev/control-plane/certs.js';
 import { minimalReview } from './admission-object.js';
 import { combineLoads, connectionPool, type LoadResult, runLoad } from './lib/load.js';
 

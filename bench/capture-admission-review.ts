@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { startLocalEnvironment } from '../src/local/environment.js';
-import { buildWebhookConfigurations } from '../src/webhooks/registration.js';
+import { startLocalEnvironment } from '../src/dev/local/environment.js';
+import { buildWebhookConfigurations } from '../src/admission/registration.js';
 import { benchmarkObject } from './admission-object.js';
 import { allowReview } from './lib/allow-review.js';
 

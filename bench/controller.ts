@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { postgresDBPath } from '../src/kube/paths.js';
+import { pathOf } from '../src/kube/paths.js';
 import type { List } from '../src/kube/types.js';
-import type { PostgresDB } from '../src/api/v1beta1.js';
+import { type PostgresDB, POSTGRESDBS } from '../src/api/v1beta1.js';
 import { createLogger } from '../src/util/logger.js';
-import { isReady, postgresDB, startHarness } from '../test/integration/support/harness.js';
+import { isReady, postgresDB, startHarness } from '../test/support/harness.js';
 
 // 1,000 PostgresDBs from apply to all Ready against the RDS emulator with zero delays and the real
 // API server; then one resync of the 1,000 Ready resources. Prints time, Kubernetes requests and RDS
@@ -43,7 +43,7 @@ try {
   for (let i = 0; i < names.length; i += APPLY_PARALLELISM) {
     await Promise.all(
       names.slice(i, i + APPLY_PARALLELISM).map((name) =>
-        h.client.request('POST', postgresDBPath(h.namespace), {
+        h.client.request('POST', pathOf(POSTGRESDBS, h.namespace), {
           body: { ...postgresDB(name), metadata: { name, namespace: h.namespace } },
         }),
       ),
@@ -53,7 +53,7 @@ try {
   let ready = 0;
   while (ready < RESOURCES) {
     await sleep(500);
-    const list = await h.client.request<List<PostgresDB>>('GET', postgresDBPath(h.namespace));
+    const list = await h.client.request<List<PostgresDB>>('GET', pathOf(POSTGRESDBS, h.namespace));
     ready = list.items.filter(isReady).length;
   }
   const allReady = performance.now();

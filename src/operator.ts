@@ -10,12 +10,19 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
 import { conversionPlugin } from './conversion/index.js';
 import { createLogger } from './util/logger.js';
 import { createRegistry } from './util/metrics.js';
-import { CertWatcher } from './webhooks/cert-watcher.js';
-import { buildMetricsServer, buildWebhookServer, replaceCertificate } from './webhooks/server.js';
-import { type RunningController, startController } from './controller/index.js';
+import { CertWatcher } from './server/cert-watcher.js';
+import { buildMetricsServer, buildWebhookServer, replaceCertificate } from './server/server.js';
+import {
+  type KindRegistration,
+  postgresDBKind,
+  type RunningController,
+  startController,
+} from './controller/index.js';
 import { createKubeClient } from './kube/client.js';
 import { PolicyStore } from './policy/store.js';
-import { subjectAccessReviewAuthorizer } from './webhooks/adoption-authorizer.js';
+import { subjectAccessReviewAuthorizer } from './admission/adoption-authorizer.js';
+import { admissionRoutes } from './admission/plugin.js';
+import { postgresDBAdmission } from './admission/postgresdb.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 
 export interface RunFlags {
@@ -88,13 +95,15 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
       logger,
       onChange: (pair) => replaceCertificate(server, pair),
     });
+    const admission = postgresDBAdmission(config, {
+      policies,
+      adoption: subjectAccessReviewAuthorizer(client),
+    });
     const server = buildWebhookServer({
-      config,
       logger,
       registry,
       tls: certWatcher.initial,
-      policies,
-      adoption: subjectAccessReviewAuthorizer(client),
+      routes: [admissionRoutes([admission], logger)],
       plugins: [async (app) => app.register(conversionPlugin, { registry, logger })],
     });
     webhookServer = server;
@@ -148,6 +157,9 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
 
 export const LEASE_NAME = 'stow-controller';
 
+/** The kinds the controller reconciles, under one leader election: a new kind is one line here. */
+export const RECONCILED_KINDS: readonly KindRegistration[] = [postgresDBKind];
+
 /** The controller, leader-elected on a Lease in the pod's namespace, named after the pod. */
 function startElectedController(opts: {
   config: OperatorConfig;
@@ -160,6 +172,7 @@ function startElectedController(opts: {
   policies?: PolicySource;
 }): Promise<RunningController> {
   return startController({
+    kinds: RECONCILED_KINDS,
     kubeConfig: opts.kubeConfig ?? loadKubeConfig(),
     ...(opts.policies ? { policies: opts.policies } : {}),
     config: opts.config,

@@ -7,7 +7,6 @@ export const CATEGORIES = ['stow'];
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
 export const HUB_VERSION = 'v1beta1';
 export const SERVED_VERSIONS = ['v1alpha1', 'v1beta1'] as const;
-export type ServedVersion = (typeof SERVED_VERSIONS)[number];
 
 export const FINALIZER = 'stow.dev/finalizer';
 export const ANNOTATION_RECONCILE = 'stow.dev/reconcile';

@@ -1,6 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ObjectMeta } from './meta.js';
 import { DeletionPolicy, StorageType } from './v1beta1.js';
+import { POLICY_KIND, POLICY_PLURAL } from './constants.js';
+import { stowResource } from './resource-type.js';
 
 const Patterns = (description: string) =>
   Type.Array(Type.String({ minLength: 1 }), {
@@ -149,3 +151,5 @@ export const PostgresDBPolicy = Type.Object(
   },
 );
 export type PostgresDBPolicy = Static<typeof PostgresDBPolicy>;
+
+export const POSTGRESDB_POLICIES = stowResource<PostgresDBPolicy>(POLICY_KIND, POLICY_PLURAL, 'Cluster');

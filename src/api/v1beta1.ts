@@ -1,5 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ObjectMeta } from './meta.js';
+import { KIND, PLURAL } from './constants.js';
+import { stowResource } from './resource-type.js';
 
 export const STORAGE_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'standard'] as const;
 export const DELETION_POLICIES = ['Delete', 'Snapshot', 'Retain'] as const;
@@ -211,3 +213,5 @@ export const PostgresDB = Type.Object(
   },
 );
 export type PostgresDB = Static<typeof PostgresDB>;
+
+export const POSTGRESDBS = stowResource<PostgresDB>(KIND, PLURAL, 'Namespaced');

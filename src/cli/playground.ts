@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PACKAGE_CONFIG_DIR } from '../config/load.js';
-import { type LocalEnvironment, startLocalEnvironment } from '../local/environment.js';
+import { type LocalEnvironment, startLocalEnvironment } from '../dev/local/environment.js';
 
 const SAMPLES_DIR = join(PACKAGE_CONFIG_DIR, 'samples');
 const POLL_MS = 2000;

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { schemaProblems } from '../util/schema-problems.js';
 import { STORAGE_TYPES } from '../api/v1beta1.js';
-import { validateMasterUsername } from '../validation/names.js';
-import { validateKmsKey } from '../validation/settings.js';
+import { validateMasterUsername } from '../admission/rules/names.js';
+import { validateKmsKey } from '../admission/rules/settings.js';
 import { type OperatorConfig, OperatorConfigFile, StorageRules } from './schema.js';
 
 /** The package's own `config/` folder (works from src/ under tsc's dist/ layout and from an install). */
@@ -88,30 +89,22 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
     if (problems.length)
       throw new ConfigError(`invalid storage rules in ${rulesFile}:\n${problems.join('\n')}`);
   }
+  const filled = withDefaults(parsed);
   return {
-    region: process.env.AWS_REGION ?? parsed.region ?? 'us-east-1',
-    clusterName: parsed.clusterName ?? 'local',
-    identifierPrefix: parsed.identifierPrefix ?? 'stow',
-    subnetGroupName: parsed.subnetGroupName ?? '',
-    securityGroupIds: parsed.securityGroupIds ?? [],
-    parameterGroupName: parsed.parameterGroupName ?? '',
-    kmsKeyId: parsed.kmsKeyId ?? '',
-    defaults: {
-      engineVersion: parsed.defaults?.engineVersion ?? '16',
-      storageType: parsed.defaults?.storageType ?? 'gp3',
-      backupRetentionDays: parsed.defaults?.backupRetentionDays ?? 7,
-      deletionPolicy: parsed.defaults?.deletionPolicy ?? 'Snapshot',
-      masterUsername: parsed.defaults?.masterUsername ?? 'stow_admin',
-    },
-    extraTags: parsed.extraTags ?? {},
-    resyncPeriodSeconds: parsed.resyncPeriodSeconds ?? 300,
-    reconcileConcurrency: parsed.reconcileConcurrency ?? 4,
-    watchNamespaces: parsed.watchNamespaces ?? [],
-    requirePolicy: parsed.requirePolicy ?? false,
-    orphans: {
-      action: (parsed.orphans?.action as OperatorConfig['orphans']['action']) ?? 'report',
-      graceSeconds: parsed.orphans?.graceSeconds ?? 86_400,
-    },
+    ...filled,
+    region: process.env.AWS_REGION ?? filled.region,
     storageRules: storageRules as StorageRules,
   };
+}
+
+type Filled = Required<Omit<OperatorConfigFile, 'storageRules' | 'storageRulesFile'>>;
+
+/** The file's values, each key it leaves out taken from the schema's defaults. */
+export function withDefaults(parsed: OperatorConfigFile): Omit<OperatorConfig, 'storageRules'> {
+  const {
+    storageRules: _rules,
+    storageRulesFile: _file,
+    ...filled
+  } = Value.Default(OperatorConfigFile, structuredClone(parsed)) as Filled & OperatorConfigFile;
+  return filled as Omit<OperatorConfig, 'storageRules'>;
 }

@@ -2,22 +2,63 @@ import type { Logger } from 'pino';
 import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import type { PolicySource } from '../policy/store.js';
-import type { EventSink } from './events.js';
+import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
+import type { EventSink as KubeEventSink, EventType } from '../kube/events.js';
+import { objectReference } from '../kube/references.js';
 import type { KubeResources } from '../kube/resources.js';
-import type { Secret, Service } from '../kube/types.js';
+import { type Secret, SECRETS, type Service, SERVICES } from '../kube/types.js';
 
-/** The Kubernetes writes and reads a reconcile makes (KubeResources; a fake in unit tests). */
-export type KubeOps = Pick<
-  KubeResources,
-  | 'patchPostgresDB'
-  | 'patchPostgresDBStatus'
-  | 'getSecret'
-  | 'createSecret'
-  | 'patchSecret'
-  | 'getService'
-  | 'createService'
-  | 'patchService'
->;
+/** The Kubernetes writes and reads a reconcile makes (kubeOps over KubeResources; a fake in unit tests). */
+export interface KubeOps {
+  /** A merge patch; with `metadata.resourceVersion` in it, the API server refuses a stale write (409). */
+  patchPostgresDB(namespace: string, name: string, patch: unknown, signal?: AbortSignal): Promise<PostgresDB>;
+  patchPostgresDBStatus(
+    namespace: string,
+    name: string,
+    patch: unknown,
+    signal?: AbortSignal,
+  ): Promise<PostgresDB>;
+  getSecret(namespace: string, name: string, signal?: AbortSignal): Promise<Secret | undefined>;
+  createSecret(secret: Secret, signal?: AbortSignal): Promise<Secret>;
+  patchSecret(namespace: string, name: string, patch: unknown, signal?: AbortSignal): Promise<Secret>;
+  getService(namespace: string, name: string, signal?: AbortSignal): Promise<Service | undefined>;
+  createService(service: Service, signal?: AbortSignal): Promise<Service>;
+  patchService(namespace: string, name: string, patch: unknown, signal?: AbortSignal): Promise<Service>;
+}
+
+export function kubeOps(kube: KubeResources): KubeOps {
+  return {
+    patchPostgresDB: (namespace, name, patch, signal) =>
+      kube.patch(POSTGRESDBS, { namespace, name }, patch, { signal }),
+    patchPostgresDBStatus: (namespace, name, patch, signal) =>
+      kube.patch(POSTGRESDBS, { namespace, name }, patch, { signal, subresource: 'status' }),
+    getSecret: (namespace, name, signal) => kube.get(SECRETS, { namespace, name }, signal),
+    createSecret: (secret, signal) => kube.create(SECRETS, secret, signal),
+    patchSecret: (namespace, name, patch, signal) =>
+      kube.patch(SECRETS, { namespace, name }, patch, { signal }),
+    getService: (namespace, name, signal) => kube.get(SERVICES, { namespace, name }, signal),
+    createService: (service, signal) => kube.create(SERVICES, service, signal),
+    patchService: (namespace, name, patch, signal) =>
+      kube.patch(SERVICES, { namespace, name }, patch, { signal }),
+  };
+}
+
+/** Events about a PostgresDB. */
+export interface EventSink {
+  record(
+    object: PostgresDB,
+    type: EventType,
+    reason: string,
+    message: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
+}
+
+export function postgresDBEvents(events: KubeEventSink): EventSink {
+  return {
+    record: (object, ...rest) => events.record(objectReference(POSTGRESDBS, object), ...rest),
+  };
+}
 
 export interface ObjectCache<T> {
   /** By `namespace/name`. */

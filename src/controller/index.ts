@@ -4,20 +4,32 @@ import type { Registry } from 'prom-client';
 import { SdkRdsGateway } from '../aws/sdk-gateway.js';
 import type { RdsGateway } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
-import type { BackoffPolicy } from './backoff.js';
+import type { BackoffPolicy } from '../kube/backoff.js';
 import { type PolicySource, PolicyStore } from '../policy/store.js';
-import { EventRecorder } from './events.js';
+import { EventRecorder } from '../kube/events.js';
 import { createKubeClient, type RequestObserver } from '../kube/client.js';
 import { KubeResources } from '../kube/resources.js';
-import { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
+import type { LeaderElectionOptions } from '../kube/leader-election.js';
 import { controllerMetrics } from './metrics.js';
-import { ControllerRuntime, type ResyncReport } from './runtime.js';
+import type { KindDeps } from './kind-deps.js';
+import { PostgresDBController, type ResyncReport } from './postgresdb-controller.js';
+import { type Controller, type Leadership, Manager } from './runtime/manager.js';
 
-export type { LeaderElectionOptions } from './leader-election.js';
-export type { ResyncReport } from './runtime.js';
+export type { LeaderElectionOptions } from '../kube/leader-election.js';
+export type { KindDeps } from './kind-deps.js';
+export type { ResyncReport } from './postgresdb-controller.js';
+
+/** A reconciled kind: how its controller is made for a term of leadership. */
+export type KindRegistration = (deps: KindDeps, leadership: Leadership) => Controller;
+
+/** PostgresDB: RDS instances, with their Secrets and Services. */
+export const postgresDBKind: KindRegistration = (deps, leadership) =>
+  new PostgresDBController({ ...deps, operatorObject: leadership.operatorObject });
 
 export interface StartControllerOptions {
   kubeConfig: KubeConfig;
+  /** The kinds to reconcile, all under one leader election. */
+  kinds: readonly KindRegistration[];
   config: OperatorConfig;
   /** Default: the AWS SDK gateway (default credential chain; AWS_ENDPOINT_URL_RDS honoured). */
   rds?: RdsGateway;
@@ -56,8 +68,9 @@ export interface RunningController {
 }
 
 /**
- * Campaigns for the Lease; while this replica holds it, runs the controller. Losing the Lease stops
- * reconciling at once (in-flight calls are aborted); the replica then campaigns again.
+ * Campaigns for the Lease; while this replica holds it, runs a controller for every registered kind.
+ * Losing the Lease stops reconciling at once (in-flight calls are aborted); the replica then campaigns
+ * again.
  */
 export async function startController(options: StartControllerOptions): Promise<RunningController> {
   const { config, logger } = options;
@@ -78,79 +91,52 @@ export async function startController(options: StartControllerOptions): Promise<
         registry: options.registry,
         ...(options.rdsEndpoint ? { endpoint: options.rdsEndpoint } : {}),
       });
-  const rds = options.rds ?? ownGateway!;
   const controllerLogger = logger.child({ component: 'controller' });
-  const events = new EventRecorder(
-    kube,
-    'stow-controller',
-    options.leaderElection.identity,
-    controllerLogger,
-  );
-  let runtime: ControllerRuntime | undefined;
   const ownPolicies = options.policies ? undefined : new PolicyStore(client, controllerLogger);
   await ownPolicies?.start();
-  const policies = options.policies ?? ownPolicies!;
-
-  const elector = new LeaderElector(
+  const deps: KindDeps = {
+    client,
     kube,
-    options.leaderElection,
-    {
-      async onStartedLeading(signal) {
-        metrics.isLeader(true);
-        const current = new ControllerRuntime({
-          client,
-          kube,
-          rds,
-          config,
-          logger: controllerLogger,
-          metrics,
-          events,
-          policies,
-          operatorObject: () => elector.leaseReference(),
-          settings: {
-            resyncPeriodMs: (options.resyncPeriodSeconds ?? config.resyncPeriodSeconds) * 1000,
-            pollIntervalMs: (options.pollIntervalSeconds ?? 15) * 1000,
-            watchdogMs: (options.watchdogSeconds ?? 300) * 1000,
-            relistPeriodMs: (options.relistPeriodSeconds ?? 1800) * 1000,
-            concurrency: options.concurrency ?? config.reconcileConcurrency,
-            ...(options.backoff ? { backoff: options.backoff } : {}),
-          },
-        });
-        runtime = current;
-        const stopped = new Promise<void>((resolve) =>
-          signal.addEventListener('abort', () => resolve(), { once: true }),
-        );
-        try {
-          await Promise.race([current.start(), stopped]);
-          await stopped;
-        } finally {
-          runtime = undefined;
-          await current.stop();
-        }
-      },
-      async onStoppedLeading() {
-        metrics.isLeader(false);
-      },
+    rds: options.rds ?? ownGateway!,
+    config,
+    logger: controllerLogger,
+    metrics,
+    events: new EventRecorder(kube, 'stow-controller', options.leaderElection.identity, controllerLogger),
+    policies: options.policies ?? ownPolicies!,
+    settings: {
+      resyncPeriodMs: (options.resyncPeriodSeconds ?? config.resyncPeriodSeconds) * 1000,
+      pollIntervalMs: (options.pollIntervalSeconds ?? 15) * 1000,
+      watchdogMs: (options.watchdogSeconds ?? 300) * 1000,
+      relistPeriodMs: (options.relistPeriodSeconds ?? 1800) * 1000,
+      concurrency: options.concurrency ?? config.reconcileConcurrency,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
     },
-    controllerLogger,
-  );
-  elector.start();
+  };
+  const manager = new Manager({
+    kube,
+    leaderElection: options.leaderElection,
+    logger: controllerLogger,
+    controllers: options.kinds.map((kind) => (leadership: Leadership) => kind(deps, leadership)),
+    onLeadership: (leading) => metrics.isLeader(leading),
+  });
+  manager.start();
 
+  const postgresDBs = () => manager.controllers().find((c) => c instanceof PostgresDBController);
   return {
     async stop() {
-      await elector.stop();
+      await manager.stop();
       await ownPolicies?.stop();
       client.close();
       ownGateway?.destroy();
     },
-    isLeader: () => elector.isLeader(),
+    isLeader: () => manager.isLeader(),
     async resyncNow() {
-      const current = runtime;
+      const current = postgresDBs();
       if (!current) return undefined;
       const report = await current.resyncNow();
       await current.waitIdle();
       return report;
     },
-    waitIdle: () => runtime?.waitIdle() ?? Promise.resolve(),
+    waitIdle: () => manager.waitIdle(),
   };
 }

@@ -1,7 +1,7 @@
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { InstanceModifications, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
-import { isReservedTagKey } from '../validation/settings.js';
+import { isReservedTagKey } from '../admission/rules/settings.js';
 import { placementOf } from '../config/placement.js';
 import { engineVersionSatisfies, majorVersion } from '../engine/version.js';
 

@@ -3,8 +3,7 @@ import { counter, gauge, histogram } from '../util/metrics.js';
 import type { RequestObserver } from '../kube/client.js';
 import { resourceOfPath } from '../kube/paths.js';
 
-/** `requeue`: succeeded and polls again (instance not available yet); `skipped`: paused. */
-export type ReconcileResult = 'success' | 'requeue' | 'error' | 'skipped';
+import type { ReconcileResult } from './runtime/kind-runner.js';
 
 export interface ControllerMetrics {
   reconciled(result: ReconcileResult, seconds: number): void;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { TAG_ORPHANED_AT } from '../api/constants.js';
 import { isRdsError, type RdsErrorKind } from '../aws/errors.js';
 import type { RdsGateway, RdsInstance } from '../aws/types.js';
-import type { EventType, ReferenceEventSink } from './events.js';
+import type { EventSink, EventType } from '../kube/events.js';
 import { describeOwner } from './ownership.js';
 import type { ObjectReference } from '../kube/types.js';
 import {
@@ -22,7 +22,7 @@ export const ORPHAN_REMINDER_MS = 60 * 60_000;
 
 export interface OrphanHandlerDeps {
   rds: RdsGateway;
-  events: ReferenceEventSink;
+  events: EventSink;
   /** The object orphan Events are about (the controller's Lease); undefined: log only. */
   regarding: () => ObjectReference | undefined;
   logger: Logger;
@@ -189,7 +189,7 @@ export class OrphanHandler {
       this.deps.logger.warn({ type, reason, eventMessage: message }, 'orphaned instance');
       return;
     }
-    await this.deps.events.recordFor(regarding, type, reason, message, signal);
+    await this.deps.events.record(regarding, type, reason, message, signal);
   }
 }
 

@@ -1,16 +1,10 @@
-import { GROUP, HUB_VERSION, KIND } from '../api/constants.js';
-import type { PostgresDB } from '../api/v1beta1.js';
+import { GROUP, KIND } from '../api/constants.js';
+import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
+import { controllerReference } from '../kube/references.js';
 import type { KubeObject, OwnerReference } from '../kube/types.js';
 
 export function ownerReference(object: PostgresDB): OwnerReference {
-  return {
-    apiVersion: `${GROUP}/${HUB_VERSION}`,
-    kind: KIND,
-    name: object.metadata.name ?? '',
-    uid: object.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+  return controllerReference(POSTGRESDBS, object);
 }
 
 export function isOwnedBy(child: KubeObject, uid: string): boolean {

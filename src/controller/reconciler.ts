@@ -1,12 +1,12 @@
 import { postgres } from '../engine/engine.js';
 import { FINALIZER } from '../api/constants.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
-import { applyDefaults } from '../validation/defaults.js';
+import { applyDefaults } from '../admission/rules/defaults.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import { isRdsError } from '../aws/errors.js';
 import type { RdsInstance } from '../aws/types.js';
 import { adoptionViolations, allPolicyViolations, noPolicyError } from '../policy/evaluate.js';
-import { formatFieldErrors, validateCreate } from '../validation/index.js';
+import { formatFieldErrors, validateCreate } from '../admission/rules/index.js';
 import { specFromInstance } from './adoption.js';
 import {
   changedSecretKeys,
@@ -38,10 +38,10 @@ import {
 } from './labels.js';
 import { isOwnedBy, ownerReference } from './owner.js';
 import { generatePassword } from './password.js';
-import { describeFailure, ReconcileError, StaleObservation } from './reconcile-error.js';
+import { describeFailure, ReconcileError, StaleObservation, settleFailure } from './reconcile-error.js';
 import { buildStatus, isAvailable, isConnectable, isReady } from './status.js';
 import { writeStatusIfChanged } from './status-writer.js';
-import type { WorkResult } from './work-queue.js';
+import type { WorkResult } from '../kube/work-queue.js';
 
 /**
  * One reconcile of a live (not deleted) PostgresDB: read the world, move each part one step toward
@@ -85,6 +85,8 @@ class LiveReconcile {
   private instance: RdsInstance | undefined;
   private instanceObserved = false;
   private fromList: boolean;
+  /** No reconcile has written to this object yet (it has no finalizer and no status). */
+  private readonly firstReconcile: boolean;
   private secret: Secret | undefined;
   private password: string | undefined;
   private service: Service | undefined;
@@ -108,6 +110,7 @@ class LiveReconcile {
     this.identifier = boundIdentifier(object, context.config);
     this.key = `${this.identity.namespace}/${this.identity.name}`;
     this.fromList = run.listed !== undefined;
+    this.firstReconcile = !hasFinalizer(object) && object.status === undefined;
   }
 
   private get signal() {
@@ -178,9 +181,17 @@ class LiveReconcile {
     }
   }
 
+  /**
+   * A resource no reconcile has touched cannot own an instance yet (the finalizer is written before
+   * any instance is created), so it is not looked up: CreateDBInstance answers DBInstanceAlreadyExists
+   * if the identifier is taken, and createInstance then looks. An adoption always looks.
+   */
   async observeInstance(): Promise<void> {
     this.instance =
-      this.run.listed ?? (await this.context.rds.describeInstance(this.identifier, this.signal));
+      this.run.listed ??
+      (this.firstReconcile && !isAdopting(this.object)
+        ? undefined
+        : await this.context.rds.describeInstance(this.identifier, this.signal));
     this.instanceObserved = true;
   }
 
@@ -380,7 +391,8 @@ class LiveReconcile {
       if (!isRdsError(error, 'AlreadyExists')) throw error;
       const existing = await this.context.rds.describeInstance(this.identifier, this.signal);
       if (!existing) throw error;
-      if (ownershipOf(existing.tags, this.identity) !== 'ours') this.refuseInstance(existing, true);
+      const ownership = ownershipOf(existing.tags, this.identity);
+      if (ownership !== 'ours') this.refuseInstance(existing, ownership === 'other');
       this.instance = existing;
       this.log.info(
         { object: this.key, identifier: this.identifier },
@@ -543,23 +555,20 @@ class LiveReconcile {
     if (this.signal.aborted || error instanceof StaleObservation) throw error;
     if (this.fromList) throw new StaleObservation('failure with a listed observation');
     const failure = describeFailure(error);
-    if (!failure.quiet) {
-      try {
-        await this.writeStatus({
-          reason: failure.reason,
-          message: failure.message,
-          permanent: failure.retry === 'wait',
-        });
-      } catch (statusError) {
-        this.log.warn(
-          { object: this.key, err: String(statusError) },
-          'could not record the failure in status',
-        );
-      }
-      await this.event('Warning', failure.reason, failure.message);
-    }
     this.log.warn({ object: this.key, reason: failure.reason, message: failure.message }, 'reconcile failed');
-    if (failure.retry === 'backoff') throw error;
-    return failure.retry === 'poll' ? { requeueAfterMs: this.context.pollIntervalMs } : {};
+    return settleFailure(
+      error,
+      failure,
+      {
+        writeStatus: (failure) => this.writeStatus(failure),
+        warn: (reason, message) => this.event('Warning', reason, message),
+        statusNotWritten: (statusError) =>
+          this.log.warn(
+            { object: this.key, err: String(statusError) },
+            'could not record the failure in status',
+          ),
+      },
+      this.context.pollIntervalMs,
+    );
   }
 }

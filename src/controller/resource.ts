@@ -1,6 +1,6 @@
 import { ANNOTATION_IDENTIFIER, ANNOTATION_RECONCILE, FINALIZER } from '../api/constants.js';
 import type { PostgresDB } from '../api/v1beta1.js';
-import { isAdoptingObject } from '../validation/defaults.js';
+import { isAdoptingObject } from '../admission/rules/defaults.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { instanceIdentifier, type ResourceIdentity } from './ownership.js';
 

@@ -1,6 +1,6 @@
 import type { PostgresDB, PostgresDBStatus } from '../api/v1beta1.js';
 import type { ReconcilerContext } from './context.js';
-import { createMergePatch } from './merge-patch.js';
+import { createMergePatch } from '../kube/merge-patch.js';
 import { statusChanged } from './status.js';
 
 /** Status goes through the /status subresource, as a merge patch, and only when it differs. */

@@ -5,8 +5,8 @@ import { ConversionError } from './conversion-error.js';
 import { isJsonObject, type JsonObject } from '../util/json-object.js';
 import * as v1alpha1 from './v1alpha1.js';
 import { showValue } from '../util/show-value.js';
-import { fieldErrorReason } from '../validation/field-error.js';
-import { validateMetadataShape } from '../validation/metadata.js';
+import { fieldErrorReason } from '../admission/rules/field-error.js';
+import { validateMetadataShape } from '../admission/rules/metadata.js';
 
 /** Hub and spoke: every version converts to and from the hub (v1beta1), never directly to another spoke. */
 export interface VersionConverter {

@@ -1,24 +1,15 @@
-import { GROUP, HUB_VERSION, PLURAL, POLICY_PLURAL } from '../api/constants.js';
+import type { ResourceType } from '../api/resource-type.js';
 
 const enc = encodeURIComponent;
 
-export function postgresDBPath(namespace?: string, name?: string): string {
-  const base = `/apis/${GROUP}/${HUB_VERSION}`;
-  if (namespace === undefined) return `${base}/${PLURAL}`;
-  return `${base}/namespaces/${enc(namespace)}/${PLURAL}${name === undefined ? '' : `/${enc(name)}`}`;
-}
-
-export function corePath(
-  resource: 'secrets' | 'services' | 'events',
-  namespace?: string,
-  name?: string,
-): string {
-  if (namespace === undefined) return `/api/v1/${resource}`;
-  return `/api/v1/namespaces/${enc(namespace)}/${resource}${name === undefined ? '' : `/${enc(name)}`}`;
-}
-
-export function leasePath(namespace: string, name?: string): string {
-  return `/apis/coordination.k8s.io/v1/namespaces/${enc(namespace)}/leases${name === undefined ? '' : `/${enc(name)}`}`;
+/**
+ * The path of a collection (no name) or of one object, in one namespace or (no namespace) across the
+ * cluster; cluster-scoped kinds ignore the namespace.
+ */
+export function pathOf(type: ResourceType, namespace?: string, name?: string): string {
+  const base = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
+  const scope = type.namespaced && namespace !== undefined ? `/namespaces/${enc(namespace)}` : '';
+  return `${base}${scope}/${type.plural}${name === undefined ? '' : `/${enc(name)}`}`;
 }
 
 /** The resource a request path addresses (for metrics): `postgresdbs`, `postgresdbs/status`, `secrets`, ... */
@@ -29,12 +20,4 @@ export function resourceOfPath(path: string): string {
     afterVersion[0] === 'namespaces' && afterVersion.length > 2 ? afterVersion.slice(2) : afterVersion;
   if (rest.length === 0) return 'namespaces';
   return rest.length >= 3 ? `${rest[0]}/${rest[2]}` : (rest[0] ?? 'unknown');
-}
-
-export function policyPath(name?: string): string {
-  return `/apis/${GROUP}/${HUB_VERSION}/${POLICY_PLURAL}${name === undefined ? '' : `/${enc(name)}`}`;
-}
-
-export function namespacePath(name?: string): string {
-  return `/api/v1/namespaces${name === undefined ? '' : `/${enc(name)}`}`;
 }

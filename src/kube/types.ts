@@ -1,4 +1,5 @@
 /** The parts of Kubernetes objects the controller reads and writes, as they travel in JSON. */
+import type { ResourceType } from '../api/resource-type.js';
 
 export interface OwnerReference {
   apiVersion: string;
@@ -100,3 +101,23 @@ export interface Status {
   reason?: string;
   message?: string;
 }
+
+const core = <T>(kind: string, plural: string, namespaced = true): ResourceType<T> => ({
+  group: '',
+  version: 'v1',
+  kind,
+  plural,
+  namespaced,
+});
+
+export const SECRETS = core<Secret>('Secret', 'secrets');
+export const SERVICES = core<Service>('Service', 'services');
+export const EVENTS = core<CoreEvent>('Event', 'events');
+export const NAMESPACES = core<KubeObject>('Namespace', 'namespaces', false);
+export const LEASES: ResourceType<Lease> = {
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  kind: 'Lease',
+  plural: 'leases',
+  namespaced: true,
+};

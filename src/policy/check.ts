@@ -1,10 +1,10 @@
-import { adoptionIdentifier, applyDefaults, isAdoptingObject } from '../validation/defaults.js';
+import { adoptionIdentifier, applyDefaults, isAdoptingObject } from '../admission/rules/defaults.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
-import type { FieldError } from '../validation/field-error.js';
-import { hasValidShape, sameSpec } from '../validation/index.js';
-import { onlyChanged, onlyWritten } from '../validation/ratchet.js';
+import type { FieldError } from '../admission/rules/field-error.js';
+import { hasValidShape, sameSpec } from '../admission/rules/index.js';
+import { onlyChanged, onlyWritten } from '../admission/rules/ratchet.js';
 import { adoptionViolations, allPolicyViolations, noPolicyError } from './evaluate.js';
 
 /**

@@ -3,7 +3,7 @@ import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB, PostgresDBSpec } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
 import { placementOf } from '../config/placement.js';
-import { type FieldError, fieldError } from '../validation/field-error.js';
+import { type FieldError, fieldError } from '../admission/rules/field-error.js';
 import { postgres } from '../engine/engine.js';
 import { matchesAny } from './patterns.js';
 

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import type { PostgresDBPolicy } from '../api/policy.js';
+import { POSTGRESDB_POLICIES, type PostgresDBPolicy } from '../api/policy.js';
 import { isKubeError, type KubeClient } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
-import { namespacePath, policyPath } from '../kube/paths.js';
+import { pathOf } from '../kube/paths.js';
+import { NAMESPACES } from '../kube/types.js';
 import { selectorMatches } from './selector.js';
 
 interface Namespace {
@@ -52,13 +53,13 @@ export class PolicyStore implements PolicySource {
     };
     this.policies = new Informer<PostgresDBPolicy>({
       client,
-      path: policyPath(),
+      path: pathOf(POSTGRESDB_POLICIES),
       logger,
       handlers: { onAdd: invalidate, onUpdate: invalidate, onDelete: invalidate },
     });
     this.namespaces = new Informer<Namespace>({
       client,
-      path: namespacePath(),
+      path: pathOf(NAMESPACES),
       logger,
       handlers: {},
       transform: (namespace) => ({
@@ -94,7 +95,7 @@ export class PolicyStore implements PolicySource {
 
   private async readNamespace(namespace: string): Promise<Record<string, string>> {
     try {
-      const object = await this.client.request<Namespace>('GET', namespacePath(namespace));
+      const object = await this.client.request<Namespace>('GET', pathOf(NAMESPACES, undefined, namespace));
       return object.metadata.labels ?? {};
     } catch (error) {
       // A namespace that does not exist holds no PostgresDB; any other failure must not skip a policy.

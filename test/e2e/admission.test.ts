@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type LocalEnvironment, startLocalEnvironment } from '../../src/local/environment.js';
+import { type LocalEnvironment, startLocalEnvironment } from '../../src/dev/local/environment.js';
 
 // Issue 2 acceptance: kubectl apply against a real kube-apiserver with the webhooks in URL mode.
 

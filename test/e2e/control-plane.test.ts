@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { makeDevCerts } from '../../src/devenv/certs.js';
-import { type ControlPlane, startControlPlane } from '../../src/devenv/control-plane.js';
-import { runCommand } from '../../src/devenv/run-command.js';
+import { makeDevCerts } from '../../src/dev/control-plane/certs.js';
+import { type ControlPlane, startControlPlane } from '../../src/dev/control-plane/control-plane.js';
+import { runCommand } from '../../src/dev/control-plane/run-command.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const controlPlaneModule = new URL('../../src/devenv/control-plane.js', import.meta.url).href;
+const controlPlaneModule = new URL('../../src/dev/control-plane/control-plane.js', import.meta.url).href;
 
 t.test('a real control plane', async (t) => {
   const cp = await startControlPlane({

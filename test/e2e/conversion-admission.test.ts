@@ -9,12 +9,14 @@ import { CRD_NAME } from '../../src/api/constants.js';
 import { buildCrd } from '../../src/api/crd.js';
 import { loadConfig } from '../../src/config/load.js';
 import { conversionPlugin } from '../../src/conversion/plugin.js';
-import { makeDevCerts } from '../../src/devenv/certs.js';
-import { startControlPlane } from '../../src/devenv/control-plane.js';
+import { makeDevCerts } from '../../src/dev/control-plane/certs.js';
+import { startControlPlane } from '../../src/dev/control-plane/control-plane.js';
 import { migrateStorage } from '../../src/migrate/migrate-storage.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { buildWebhookConfigurations } from '../../src/webhooks/registration.js';
-import { buildWebhookServer } from '../../src/webhooks/server.js';
+import { buildWebhookConfigurations } from '../../src/admission/registration.js';
+import { buildWebhookServer } from '../../src/server/server.js';
+import { admissionRoutes } from '../../src/admission/plugin.js';
+import { postgresDBAdmission } from '../../src/admission/postgresdb.js';
 
 // Issue 3 acceptance (f): with the admission webhooks (registered for v1beta1, matchPolicy Equivalent)
 // and the conversion webhook on the same server, a v1alpha1 manifest is validated through conversion.
@@ -42,9 +44,9 @@ t.test('admission of v1alpha1 requests through conversion', async (t) => {
   const certs = await makeDevCerts(join(workDir, 'certs'));
   const registry = new Registry();
   const server = buildWebhookServer({
-    config: loadConfig(),
     logger: silentLogger(),
     registry,
+    routes: [admissionRoutes([postgresDBAdmission(loadConfig())], silentLogger())],
     tls: { key: certs.keyPem, cert: certs.certPem },
     plugins: [async (app) => conversionPlugin(app, { registry })],
   });

@@ -10,8 +10,8 @@ import t from 'tap';
 import { ANNOTATION_CONVERSION_DATA, CRD_NAME } from '../../src/api/constants.js';
 import { buildCrd } from '../../src/api/crd.js';
 import { conversionPlugin } from '../../src/conversion/plugin.js';
-import { makeDevCerts } from '../../src/devenv/certs.js';
-import { type ControlPlane, startControlPlane } from '../../src/devenv/control-plane.js';
+import { makeDevCerts } from '../../src/dev/control-plane/certs.js';
+import { type ControlPlane, startControlPlane } from '../../src/dev/control-plane/control-plane.js';
 import { migrateStorage } from '../../src/migrate/migrate-storage.js';
 import { findUnconvertibleObjects } from '../../src/migrate/preflight.js';
 

@@ -5,14 +5,14 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import t from 'tap';
-import { buildWebhookConfigurations } from '../../src/webhooks/registration.js';
+import { buildWebhookConfigurations } from '../../src/admission/registration.js';
 import { createKubeClient, isKubeError } from '../../src/kube/client.js';
-import { type LocalEnvironment, startLocalEnvironment } from '../../src/local/environment.js';
-import { fitsCrdSchema } from '../../src/validation/crd-schema.js';
-import { applyDefaults } from '../../src/validation/defaults.js';
-import { validateCreate } from '../../src/validation/index.js';
-import { CONFIG } from '../fixtures/postgresdb.js';
-import { objectCandidate } from '../fixtures/spec-candidates.js';
+import { type LocalEnvironment, startLocalEnvironment } from '../../src/dev/local/environment.js';
+import { fitsCrdSchema } from '../../src/admission/rules/crd-schema.js';
+import { applyDefaults } from '../../src/admission/rules/defaults.js';
+import { validateCreate } from '../../src/admission/rules/index.js';
+import { CONFIG } from '../support/postgresdb.js';
+import { objectCandidate } from '../support/spec-candidates.js';
 
 const NS = 'default';
 

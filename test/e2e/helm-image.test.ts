@@ -22,8 +22,8 @@ import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
-import { startControlPlane } from '../../src/devenv/control-plane.js';
-import { freeLoopbackPorts } from '../../src/devenv/ports.js';
+import { startControlPlane } from '../../src/dev/control-plane/control-plane.js';
+import { freeLoopbackPorts } from '../../src/dev/control-plane/ports.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const NS = 'stow-system';

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { type ControlPlane, startControlPlane } from '../../src/devenv/control-plane.js';
-import { writeKubeconfig } from '../../src/devenv/kubeconfig.js';
-import { freeLoopbackPorts } from '../../src/devenv/ports.js';
-import { runCommand } from '../../src/devenv/run-command.js';
-import { type RdsEmulator, startRdsEmulator } from '../../src/emulator/index.js';
+import { type ControlPlane, startControlPlane } from '../../src/dev/control-plane/control-plane.js';
+import { writeKubeconfig } from '../../src/dev/control-plane/kubeconfig.js';
+import { freeLoopbackPorts } from '../../src/dev/control-plane/ports.js';
+import { runCommand } from '../../src/dev/control-plane/run-command.js';
+import { type RdsEmulator, startRdsEmulator } from '../../src/dev/emulator/index.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const chart = join(root, 'helm/stow');

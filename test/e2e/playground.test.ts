@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { runCommand } from '../../src/devenv/run-command.js';
+import { runCommand } from '../../src/dev/control-plane/run-command.js';
 
 // Issue 5 acceptance: `stow playground` brings the samples to Ready with a Secret and a Service,
 // and stops cleanly on Ctrl-C (SIGINT).

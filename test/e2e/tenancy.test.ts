@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
 import type { PostgresDB } from '../../src/api/v1beta1.js';
-import { runCommand } from '../../src/devenv/run-command.js';
-import { type LocalEnvironment, startLocalEnvironment } from '../../src/local/environment.js';
+import { runCommand } from '../../src/dev/control-plane/run-command.js';
+import { type LocalEnvironment, startLocalEnvironment } from '../../src/dev/local/environment.js';
 
 // Issue 11 acceptance: tenants (non-admin users authenticated by token, bound with the chart's RBAC)
 // against the real API server, the operator (webhooks + controller) and the RDS emulator.
@@ -177,7 +177,12 @@ t.test('tenants may not write platform policies', async (t) => {
   t.equal(listed.code, 0, listed.stderr);
   t.match(listed.stdout, /NAME\s+NAMESPACES\s+CLASSES\s+PUBLIC\s+ADOPTION\s+DELETION\s+AGE/);
   t.match(listed.stdout, /tenants\s+.*db\.t3\.\*.*false/, 'kubectl get shows the limits');
-  const explained = await as('admin', ['explain', 'postgresdbpolicy.spec']);
+  // The API server publishes a new CRD's OpenAPI schema a little after the CRD is Established.
+  let explained = await as('admin', ['explain', 'postgresdbpolicy.spec']);
+  for (let tries = 0; tries < 60 && !explained.stdout.includes('requireDeletionProtection'); tries++) {
+    await sleep(500);
+    explained = await as('admin', ['explain', 'postgresdbpolicy.spec']);
+  }
   for (const field of [
     'instanceClasses',
     'allowPublicAccess',

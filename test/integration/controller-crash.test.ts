@@ -1,9 +1,9 @@
 import t from 'tap';
 import { decodeSecretData } from '../../src/controller/connection-secret.js';
-import { leasePath } from '../../src/kube/paths.js';
-import type { Lease } from '../../src/kube/types.js';
-import { type ChildController, spawnController } from './support/child-controller.js';
-import { type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
+import { pathOf } from '../../src/kube/paths.js';
+import { type Lease, LEASES } from '../../src/kube/types.js';
+import { type ChildController, spawnController } from '../support/child-controller.js';
+import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
 
 let h: Harness;
 const children: ChildController[] = [];
@@ -59,7 +59,7 @@ t.test(
 
     await second.kill('SIGTERM');
     t.equal(second.process.exitCode, 0, 'graceful shutdown');
-    const lease = await h.client.request<Lease>('GET', leasePath('default', 'stow-controller'));
+    const lease = await h.client.request<Lease>('GET', pathOf(LEASES, 'default', 'stow-controller'));
     t.notOk(lease.spec?.holderIdentity, 'the Lease was released on shutdown');
     const all = [...first.lines, ...second.lines].join('\n');
     t.notOk(all.includes(finalPassword!), 'the password is in no log line');

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import t from 'tap';
 import type { RunningController } from '../../src/controller/index.js';
-import { condition, type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { condition, type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const RESOURCES = 50;
 const RESYNC_SECONDS = 1;

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { leasePath } from '../../src/kube/paths.js';
-import type { Lease } from '../../src/kube/types.js';
-import { type ChildController, spawnController } from './support/child-controller.js';
-import { type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
+import { pathOf } from '../../src/kube/paths.js';
+import { type Lease, LEASES } from '../../src/kube/types.js';
+import { type ChildController, spawnController } from '../support/child-controller.js';
+import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
 
 const LEASE_SECONDS = 3;
 let h: Harness;
@@ -18,7 +18,7 @@ t.teardown(async () => {
 
 async function holder(): Promise<string | undefined> {
   try {
-    const lease = await h.client.request<Lease>('GET', leasePath('default', 'stow-controller'));
+    const lease = await h.client.request<Lease>('GET', pathOf(LEASES, 'default', 'stow-controller'));
     return lease.spec?.holderIdentity ?? undefined;
   } catch {
     return undefined;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { decodeSecretData } from '../../src/controller/connection-secret.js';
 import { instanceIdentifier } from '../../src/controller/ownership.js';
-import { condition, type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
+import { condition, type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
 
 let h: Harness;
 

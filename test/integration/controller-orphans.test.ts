@@ -6,8 +6,8 @@
 import t from 'tap';
 import type { RunningController } from '../../src/controller/index.js';
 import type { CoreEvent } from '../../src/kube/types.js';
-import type { CallRecord } from '../../src/emulator/index.js';
-import { type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
+import type { CallRecord } from '../../src/dev/emulator/index.js';
+import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
 
 let h: Harness;
 t.before(async () => {

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { PostgresDB } from '../../src/api/v1beta1.js';
-import { corePath } from '../../src/kube/paths.js';
-import type { Secret } from '../../src/kube/types.js';
+import { pathOf } from '../../src/kube/paths.js';
+import { type Secret, SECRETS } from '../../src/kube/types.js';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../../src/controller/labels.js';
-import { type ChildController, spawnController } from './support/child-controller.js';
-import { type Harness, isReady, postgresDB, startHarness } from './support/harness.js';
+import { type ChildController, spawnController } from '../support/child-controller.js';
+import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
 
 // Anyone who may write Secrets in some namespace may label them app.kubernetes.io/managed-by=stow.
 // Such Secrets must not grow the controller's memory, whether they appear while it runs (watch) or
@@ -117,8 +117,8 @@ async function caughtUp(child: ChildController, owner: PostgresDB): Promise<void
       ],
     },
   };
-  await h.client.request('POST', corePath('secrets', h.namespace), { body: marker });
-  await h.client.request('DELETE', corePath('secrets', h.namespace, marker.metadata.name));
+  await h.client.request('POST', pathOf(SECRETS, h.namespace), { body: marker });
+  await h.client.request('DELETE', pathOf(SECRETS, h.namespace, marker.metadata.name));
   await h.waitFor('the controller to see the marker deleted', async () => reconciles(child, name) > before);
   await settled(child);
 }
@@ -132,7 +132,7 @@ async function createForeignSecrets(): Promise<number> {
     const batch = Array.from({ length: Math.min(CREATE_PARALLELISM, FOREIGN_SECRETS - i) }, (_, j) => i + j);
     await Promise.all(
       batch.map((n) =>
-        h.client.request('POST', corePath('secrets', TENANT), {
+        h.client.request('POST', pathOf(SECRETS, TENANT), {
           body: {
             apiVersion: 'v1',
             kind: 'Secret',

@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
 import t from 'tap';
-import { KindRunner } from '../../src/controller/kind-runner.js';
-import type { ReconcileResult } from '../../src/controller/metrics.js';
-import { type Harness, startHarness } from './support/harness.js';
+import type { ResourceType } from '../../src/api/resource-type.js';
+import type { KindRegistration } from '../../src/controller/index.js';
+import { KindRunner, type ReconcileResult } from '../../src/controller/runtime/kind-runner.js';
+import { RECONCILED_KINDS } from '../../src/operator.js';
+import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
 
 // The runtime is not PostgresDB's: a second, trivial kind (a Widget whose status echoes its spec) is
-// reconciled by the same KindRunner against the real API server, with nothing but its reconciler.
+// registered beside PostgresDB with one line, and reconciled by the same runtime under the same
+// leader election against the real API server, with nothing of its own but its reconciler.
 
 interface Widget {
   apiVersion: string;
@@ -17,8 +19,13 @@ interface Widget {
 }
 
 const GROUP = 'widgets.test.stow.dev';
-const path = (namespace?: string, name?: string) =>
-  `/apis/${GROUP}/v1/${namespace ? `namespaces/${namespace}/` : ''}widgets${name ? `/${name}` : ''}`;
+const WIDGETS: ResourceType<Widget> = {
+  group: GROUP,
+  version: 'v1',
+  kind: 'Widget',
+  plural: 'widgets',
+  namespaced: true,
+};
 
 const widgetCrd = {
   apiVersion: 'apiextensions.k8s.io/v1',
@@ -63,42 +70,47 @@ t.before(async () => {
 });
 t.teardown(() => h?.stop());
 
-t.test('a second kind, reconciled by the same runtime', async (t) => {
-  const stopper = new AbortController();
-  const results: ReconcileResult[] = [];
-  const reconciled: string[] = [];
-  const runner = new KindRunner<Widget>({
-    client: h.client,
-    logger: pino({ level: 'silent' }),
+const results: ReconcileResult[] = [];
+const reconciled: string[] = [];
+
+/** The Widget kind: its reconciler, and the settings every kind gets. */
+const widgetKind: KindRegistration = (deps, { signal }) =>
+  new KindRunner<Widget>({
+    client: deps.client,
+    logger: deps.logger,
     namespaces: [],
-    path: (namespace) => path(namespace),
-    watchdogMs: 60_000,
-    relistPeriodMs: 600_000,
+    type: WIDGETS,
+    watchdogMs: deps.settings.watchdogMs,
+    relistPeriodMs: deps.settings.relistPeriodMs,
     concurrency: 2,
-    backoff: { baseMs: 50, maxMs: 500 },
-    signal: stopper.signal,
-    metrics: { reconciled: (result) => results.push(result), queueDepth: () => {} },
+    signal,
+    metrics: {
+      reconciled: (result, seconds) => {
+        results.push(result);
+        deps.metrics.reconciled(result, seconds);
+      },
+      queueDepth: () => {},
+    },
     reconciler: {
       // The status write below changes no generation: it must not queue the widget again.
       needsReconcile: (previous, next) => previous.metadata.generation !== next.metadata.generation,
       async reconcile(widget, key, signal) {
         reconciled.push(key);
         if (widget.status?.observedSize === widget.spec.size) return {};
-        await h.client.request('PATCH', `${path(widget.metadata.namespace, widget.metadata.name)}/status`, {
-          body: { status: { observedSize: widget.spec.size } },
-          contentType: 'application/merge-patch+json',
-          signal,
-        });
+        await deps.kube.patch(
+          WIDGETS,
+          { namespace: widget.metadata.namespace, name: widget.metadata.name ?? '' },
+          { status: { observedSize: widget.spec.size } },
+          { signal, subresource: 'status' },
+        );
         return {};
       },
     },
   });
-  await runner.watch();
-  runner.accept(true);
-  t.teardown(() => {
-    stopper.abort();
-    return runner.stop();
-  });
+
+t.test('a second kind, registered beside PostgresDB, reconciled by the same runtime', async (t) => {
+  const controller = await h.start({ kinds: [...RECONCILED_KINDS, widgetKind] });
+  await h.waitFor('the Lease', async () => controller.isLeader());
 
   const widget = (name: string, size: number) => ({
     apiVersion: `${GROUP}/v1`,
@@ -106,23 +118,22 @@ t.test('a second kind, reconciled by the same runtime', async (t) => {
     metadata: { name, namespace: h.namespace },
     spec: { size },
   });
-  await h.apply([widget('small', 1), widget('large', 9)]);
+  await h.apply([widget('small', 1), widget('large', 9), postgresDB('beside-widgets')]);
   const observed = (name: string) =>
-    h.client.request<Widget>('GET', path(h.namespace, name)).then((w) => w.status?.observedSize);
+    h.kube.get(WIDGETS, { namespace: h.namespace, name }).then((w) => w?.status?.observedSize);
   await h.waitFor(
     'both reconciled',
     async () => (await observed('small')) === 1 && (await observed('large')) === 9,
   );
   t.pass('the reconciler wrote both statuses');
+  await h.waitFor('the PostgresDB Ready', async () => isReady(await h.get('beside-widgets')));
+  t.pass('PostgresDB is reconciled by its own controller under the same Lease');
 
-  await h.client.request('PATCH', path(h.namespace, 'small'), {
-    body: { spec: { size: 4 } },
-    contentType: 'application/merge-patch+json',
-  });
+  await h.kube.patch(WIDGETS, { namespace: h.namespace, name: 'small' }, { spec: { size: 4 } });
   await h.waitFor('the change reconciled', async () => (await observed('small')) === 4);
   t.pass('a spec change is reconciled');
 
-  await runner.waitIdle();
+  await controller.waitIdle();
   await sleep(500);
   t.same(
     reconciled.filter((key) => key.endsWith('/small')).length,
@@ -133,4 +144,10 @@ t.test('a second kind, reconciled by the same runtime', async (t) => {
     results.length >= 3 && results.every((result) => result === 'success'),
     `metrics: ${results.join(', ')}`,
   );
+
+  await controller.stop();
+  t.notOk(controller.isLeader(), 'stopping the manager stops every kind');
+  await h.kube.patch(WIDGETS, { namespace: h.namespace, name: 'large' }, { spec: { size: 2 } });
+  await sleep(500);
+  t.equal(await observed('large'), 9, 'no widget is reconciled once the Lease is given up');
 });

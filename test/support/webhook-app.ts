@@ -6,14 +6,17 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../../src/config/load.js';
 import { conversionPlugin } from '../../src/conversion/plugin.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { buildWebhookServer } from '../../src/webhooks/server.js';
+import { buildWebhookServer } from '../../src/server/server.js';
+import { admissionRoutes } from '../../src/admission/plugin.js';
+import { postgresDBAdmission } from '../../src/admission/postgresdb.js';
 
 export function webhookApp(): FastifyInstance {
   const registry = new Registry();
+  const logger = silentLogger();
   return buildWebhookServer({
-    config: loadConfig(),
-    logger: silentLogger(),
+    logger,
     registry,
+    routes: [admissionRoutes([postgresDBAdmission(loadConfig())], logger)],
     plugins: [async (app) => conversionPlugin(app, { registry })],
   });
 }

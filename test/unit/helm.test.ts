@@ -11,7 +11,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { LEASE_NAME } from '../../src/operator.js';
 import { loadConfig } from '../../src/config/load.js';
 import { OperatorConfigFile } from '../../src/config/schema.js';
-import { buildWebhookConfigurations } from '../../src/webhooks/registration.js';
+import { buildWebhookConfigurations } from '../../src/admission/registration.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const chart = join(root, 'helm/stow');

@@ -10,8 +10,8 @@ import {
   loadConfig,
   PACKAGE_CONFIG_DIR,
 } from '../../../src/config/load.js';
-import { validateCreate } from '../../../src/validation/index.js';
-import { db } from '../../fixtures/postgresdb.js';
+import { validateCreate } from '../../../src/admission/rules/index.js';
+import { db } from '../../support/postgresdb.js';
 
 const shippedRules = parseYaml(readFileSync(join(PACKAGE_CONFIG_DIR, 'storage-rules.yaml'), 'utf8'));
 

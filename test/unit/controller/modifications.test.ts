@@ -1,5 +1,5 @@
 import t from 'tap';
-import { applyDefaults } from '../../../src/validation/defaults.js';
+import { applyDefaults } from '../../../src/admission/rules/defaults.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import type { RdsInstance } from '../../../src/aws/types.js';
 import type { OperatorConfig } from '../../../src/config/schema.js';

@@ -8,7 +8,7 @@ import {
   ownershipTags,
   type ResourceIdentity,
 } from '../../../src/controller/ownership.js';
-import { rdsIdentifierProblem } from '../../../src/validation/names.js';
+import { rdsIdentifierProblem } from '../../../src/admission/rules/names.js';
 
 const identity: ResourceIdentity = {
   clusterName: 'prod-eu',

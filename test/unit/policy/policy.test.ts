@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { applyDefaults } from '../../../src/validation/defaults.js';
+import { applyDefaults } from '../../../src/admission/rules/defaults.js';
 import type { PostgresDBPolicy, PostgresDBPolicySpec } from '../../../src/api/policy.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import { loadConfig } from '../../../src/config/load.js';
@@ -15,7 +15,7 @@ import {
 import { matchesPattern } from '../../../src/policy/patterns.js';
 import { selectorMatches } from '../../../src/policy/selector.js';
 import { staticPolicies } from '../../../src/policy/store.js';
-import { formatFieldError } from '../../../src/validation/field-error.js';
+import { formatFieldError } from '../../../src/admission/rules/field-error.js';
 
 const config: OperatorConfig = { ...loadConfig(), securityGroupIds: [], kmsKeyId: '' };
 

@@ -1,0 +1,146 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../kube/client.js';
+import { type Keyed, keyOf } from '../../kube/informer.js';
+import { informerFor, type ObjectInformer } from '../../kube/informer-group.js';
+import type { ResourceType } from '../../api/resource-type.js';
+import { pathOf } from '../../kube/paths.js';
+import type { BackoffPolicy } from '../../kube/backoff.js';
+import { type WorkResult, WorkQueue } from '../../kube/work-queue.js';
+import type { Controller } from './manager.js';
+
+/** `requeue`: succeeded and polls again (e.g. an instance not available yet); `skipped`: left alone by design. */
+export type ReconcileResult = 'success' | 'requeue' | 'error' | 'skipped';
+
+/** What a kind brings to the runtime: which changes matter, and one reconcile. */
+export interface KindReconciler<T extends Keyed> {
+  /** Changes to act on; others (such as the controller's own status writes) are not queued again. */
+  needsReconcile(previous: T, next: T): boolean;
+  /** One level-based reconcile of the object as cached; `skipped` when it was left alone by design. */
+  reconcile(object: T, key: string, signal: AbortSignal): Promise<WorkResult & { skipped?: boolean }>;
+  /** The object is gone from the cache: drop whatever was kept for it. */
+  forget?(object: T): void;
+}
+
+export interface KindRunnerOptions<T extends Keyed> {
+  client: KubeClient;
+  logger: Logger;
+  /** Watched namespaces; empty: the whole cluster. */
+  namespaces: readonly string[];
+  /** The kind's group, version and plural: where its objects are listed and watched. */
+  type: ResourceType<T>;
+  /** Applied to every object before it is cached. */
+  transform?: (object: T) => T;
+  watchdogMs: number;
+  relistPeriodMs: number;
+  concurrency: number;
+  backoff?: BackoffPolicy;
+  /** Aborts the reconciles in flight when the runtime stops (leadership lost). */
+  signal: AbortSignal;
+  metrics: { reconciled(result: ReconcileResult, seconds: number): void; queueDepth(depth: number): void };
+  reconciler: KindReconciler<T>;
+}
+
+/**
+ * The generic part of a controller for one kind: an informer whose events queue keys, and a work
+ * queue that reconciles one key at a time (with backoff on failure and requeue on request), counted
+ * in the metrics. The kind's reconciler is all a new kind has to write.
+ */
+export class KindRunner<T extends Keyed> implements Controller {
+  private readonly informer: ObjectInformer<T>;
+  private readonly queue: WorkQueue;
+  private accepting = false;
+
+  constructor(private readonly options: KindRunnerOptions<T>) {
+    const { reconciler, logger } = options;
+    this.informer = informerFor<T>(options.namespaces, (namespace) => pathOf(options.type, namespace), {
+      client: options.client,
+      logger,
+      ...(options.transform ? { transform: options.transform } : {}),
+      watchdogMs: options.watchdogMs,
+      relistPeriodMs: options.relistPeriodMs,
+      handlers: {
+        onAdd: (object) => this.enqueue(keyOf(object)),
+        onUpdate: (previous, object) => {
+          if (reconciler.needsReconcile(previous, object)) this.enqueue(keyOf(object));
+        },
+        onDelete: (object) => {
+          this.queue.forget(keyOf(object));
+          reconciler.forget?.(object);
+        },
+      },
+    });
+    this.queue = new WorkQueue({
+      concurrency: options.concurrency,
+      handler: (key) => this.handle(key),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      onDepthChange: options.metrics.queueDepth,
+      onError: (key, error, failures) =>
+        logger.debug({ key, failures, err: String(error) }, 'reconcile will be retried'),
+    });
+  }
+
+  /** Watches, and reconciles every object listed and every change after. */
+  async start(): Promise<void> {
+    await this.watch();
+    this.accept(true);
+  }
+
+  /** Resolves once the first list is cached; events queue nothing until `accept`. */
+  watch(): Promise<void> {
+    return this.informer.start();
+  }
+
+  /** From now on events queue keys; `all` queues every cached object at once. */
+  accept(all: boolean): void {
+    this.accepting = true;
+    if (all) for (const object of this.informer.list()) this.enqueue(keyOf(object));
+  }
+
+  async stop(): Promise<void> {
+    this.accepting = false;
+    await this.queue.stop();
+    await this.informer.stop();
+  }
+
+  enqueue(key: string): void {
+    if (this.accepting) this.queue.add(key);
+  }
+
+  get(key: string): T | undefined {
+    return this.informer.get(key);
+  }
+
+  list(): T[] {
+    return this.informer.list();
+  }
+
+  get stats() {
+    return this.informer.stats;
+  }
+
+  /** Resolves when nothing is queued or running. */
+  waitIdle(): Promise<void> {
+    return this.queue.waitIdle();
+  }
+
+  private async handle(key: string): Promise<WorkResult | undefined> {
+    const object = this.informer.get(key);
+    const signal = this.options.signal;
+    if (!object || signal.aborted) return undefined;
+    const started = performance.now();
+    let result: ReconcileResult = 'success';
+    try {
+      const { skipped, ...outcome } = await this.options.reconciler.reconcile(object, key, signal);
+      if (skipped) result = 'skipped';
+      else if (outcome.requeueAfterMs !== undefined) result = 'requeue';
+      return outcome;
+    } catch (error) {
+      result = 'error';
+      throw error;
+    } finally {
+      this.options.metrics.reconciled(result, (performance.now() - started) / 1000);
+      this.options.logger.debug({ key, result }, 'reconciled');
+    }
+  }
+}

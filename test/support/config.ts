@@ -1,0 +1,17 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import type { OperatorConfig } from '../../src/config/schema.js';
+
+/** From a file of our own, so edits to config/operator.yaml elsewhere do not change these tests. */
+export function testConfig(overrides: Partial<OperatorConfig> = {}): OperatorConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'stow-itest-config-'));
+  const file = join(dir, 'operator.yaml');
+  writeFileSync(file, 'clusterName: itest\n');
+  try {
+    return { ...loadConfig(file), ...overrides };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
