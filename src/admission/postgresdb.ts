@@ -16,6 +16,7 @@ import {
   validateShape,
   validateUpdate,
 } from './rules/index.js';
+import { fitsCrdSchema } from './rules/crd-schema.js';
 import { validateMetadataShape } from './rules/metadata.js';
 import { type AdoptionAuthorizer, NO_ADOPTION } from './adoption-authorizer.js';
 import { denialMessage } from './denial.js';
@@ -59,8 +60,9 @@ function denial(request: AdmissionRequest, object: PostgresDB, errors: FieldErro
 
 /**
  * Fills empty fields: the platform's pinned values first, then the operator's defaults. A spec or
- * metadata defaulting cannot read is left for /validate to deny with every reason; and an object on its
- * way out is not rewritten, so deletion can always finish.
+ * metadata defaulting cannot read is left as it is (a spec the CRD refuses is denied with /validate's
+ * verdict, see `fitsSchema`); and an object on its way out is not rewritten, so deletion can always
+ * finish.
  */
 function defaulted(
   { request, object }: Admitted<PostgresDB>,
@@ -153,5 +155,6 @@ export function postgresDBAdmission(
     validatePath: ADMISSION_PATHS[PLURAL].validate,
     defaulted: (admitted) => defaulted(admitted, context),
     validate: (admitted) => validate(admitted, context),
+    fitsSchema: fitsCrdSchema,
   };
 }

@@ -16,12 +16,12 @@ import {
   SHORT_NAMES,
   SINGULAR,
 } from './constants.js';
+import { CrdPostgresDB } from './crd-bounds.js';
 import { PostgresDBPolicy } from './policy.js';
 import { PostgresDatabase } from './postgres-database.js';
 import { webhookClientConfig } from './webhook-client-config.js';
 import { toStructuralSchema } from './structural-schema.js';
 import * as v1alpha1 from './v1alpha1.js';
-import * as v1beta1 from './v1beta1.js';
 
 export interface CrdOptions {
   /** Conversion webhook target; the Helm chart replaces namespace/name and injects the CA. */
@@ -34,7 +34,13 @@ export interface CrdOptions {
 
 export const DEFAULT_WEBHOOK_SERVICE = { namespace: 'stow-system', name: 'stow-webhook', port: 443 };
 
-const ageColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+const column = (name: string, type: string, jsonPath: string, description: string) => ({
+  name,
+  type,
+  jsonPath,
+  description,
+});
+const ageColumn = column('Age', 'date', '.metadata.creationTimestamp', 'Time since creation');
 
 /** Top-level: only spec is required (apiVersion, kind and metadata are the API server's business). */
 function rootSchema(schema: Parameters<typeof toStructuralSchema>[0]) {
@@ -52,9 +58,9 @@ function versionEntry(name: 'v1alpha1' | 'v1beta1', storage: boolean) {
       schema: { openAPIV3Schema: rootSchema(v1alpha1.PostgresDB) },
       subresources: { status: {} },
       additionalPrinterColumns: [
-        { name: 'Size', type: 'string', jsonPath: '.spec.size' },
-        { name: 'Storage', type: 'string', jsonPath: '.spec.storage' },
-        { name: 'Ready', type: 'string', jsonPath: '.status.ready' },
+        column('Size', 'string', '.spec.size', 'RDS instance class'),
+        column('Storage', 'string', '.spec.storage', 'Allocated storage in GiB'),
+        column('Ready', 'string', '.status.ready', 'Raw RDS instance status, e.g. available'),
         ageColumn,
       ],
     };
@@ -63,14 +69,22 @@ function versionEntry(name: 'v1alpha1' | 'v1beta1', storage: boolean) {
     name,
     served: true,
     storage,
-    schema: { openAPIV3Schema: rootSchema(v1beta1.PostgresDB) },
+    schema: { openAPIV3Schema: rootSchema(CrdPostgresDB) },
     subresources: { status: {} },
     additionalPrinterColumns: [
-      { name: 'Class', type: 'string', jsonPath: '.spec.instanceClass' },
-      { name: 'Storage', type: 'integer', jsonPath: '.spec.storage.sizeGiB' },
-      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-      { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint.address', priority: 0 },
+      column('Class', 'string', '.spec.instanceClass', 'RDS instance class'),
+      column('Storage', 'integer', '.spec.storage.sizeGiB', 'Allocated storage in GiB'),
+      column('Phase', 'string', '.status.phase', 'Coarse lifecycle phase'),
+      column(
+        'Ready',
+        'string',
+        '.status.conditions[?(@.type=="Ready")].status',
+        'Whether the database can be connected to (the Ready condition)',
+      ),
+      {
+        ...column('Endpoint', 'string', '.status.endpoint.address', 'Host name of the instance'),
+        priority: 0,
+      },
       ageColumn,
     ],
   };
@@ -126,13 +140,6 @@ interface PrinterColumn {
   priority?: number;
 }
 
-const column = (name: string, type: string, jsonPath: string, description: string): PrinterColumn => ({
-  name,
-  type,
-  jsonPath,
-  description,
-});
-
 /** A kind served in the hub version only: no conversion, one schema. */
 function singleVersionCrd(kind: {
   kind: string;
@@ -166,7 +173,7 @@ function singleVersionCrd(kind: {
           storage: true,
           schema: { openAPIV3Schema: rootSchema(kind.schema) },
           ...(kind.statusSubresource ? { subresources: { status: {} } } : {}),
-          additionalPrinterColumns: [...kind.columns, { ...ageColumn, description: 'Time since creation' }],
+          additionalPrinterColumns: [...kind.columns, ageColumn],
         },
       ],
     },

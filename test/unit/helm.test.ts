@@ -61,6 +61,15 @@ function one(objects: Manifest[], kind: string, name?: string): Manifest {
   return found[0]!;
 }
 
+/** What OpenShift's restricted-v2 needs: no fixed UID or GID (the README's recipe). */
+const OPENSHIFT = [
+  'podSecurityContext.runAsUser=null',
+  'podSecurityContext.runAsGroup=null',
+  'podSecurityContext.fsGroup=null',
+  'containerSecurityContext.runAsUser=null',
+  'containerSecurityContext.runAsGroup=null',
+];
+
 const SWITCHES: Record<string, string[]> = {
   defaults: [],
   'cert-manager off': ['certManager.enabled=false'],
@@ -69,10 +78,21 @@ const SWITCHES: Record<string, string[]> = {
   'IRSA role annotation': ['aws.roleArn=arn:aws:iam::123456789012:role/stow'],
   watchNamespaces: ['config.watchNamespaces={team-a,team-b}'],
   'external issuer': ['certManager.issuerRef.kind=ClusterIssuer', 'certManager.issuerRef.name=corp-ca'],
+  'OpenShift (UIDs left to the platform)': OPENSHIFT,
+  'failurePolicy Ignore': ['webhook.failurePolicy=Ignore'],
+  'Pod Identity egress off, instance metadata on': [
+    'networkPolicy.enabled=true',
+    'networkPolicy.podIdentityAgent=false',
+    'networkPolicy.instanceMetadata=true',
+  ],
+  'second release without CRDs': ['crds.install=false'],
+  'global values (as a subchart)': ['global.imageRegistry=registry.example.com', 'global.team=db'],
 };
+/** Outside the `restricted` Pod Security Standard on purpose (host namespaces). */
+const HOST_NETWORK = ['hostNetwork=true', 'dnsPolicy=ClusterFirstWithHostNet'];
 
 t.test('helm lint --strict passes for the defaults and every switch', async (t) => {
-  for (const [title, sets] of Object.entries(SWITCHES)) {
+  for (const [title, sets] of Object.entries({ ...SWITCHES, hostNetwork: HOST_NETWORK })) {
     const result = helm(['lint', '--strict', chart, ...sets.flatMap((set) => ['--set', set])]);
     t.equal(result.code, 0, `${title}\n${result.stdout}${result.stderr}`);
   }
@@ -172,8 +192,18 @@ t.test('Deployment: replicas, args, env, probes, ports, volumes', async (t) => {
   t.equal(env.AWS_REGION, 'us-east-1');
   t.equal(env.LOG_LEVEL, 'info');
   t.notOk('AWS_ENDPOINT_URL_RDS' in env);
-  t.same(container.livenessProbe.httpGet, { path: '/healthz', port: 'metrics' });
-  t.same(container.readinessProbe.httpGet, { path: '/readyz', port: 'metrics' });
+  // On the webhook's TLS listener, the one the API server calls; never on the Kubernetes API server.
+  t.same(container.startupProbe.httpGet, { path: '/healthz', port: 'webhook', scheme: 'HTTPS' });
+  t.same(container.livenessProbe.httpGet, { path: '/healthz', port: 'webhook', scheme: 'HTTPS' });
+  t.same(container.readinessProbe.httpGet, { path: '/readyz', port: 'webhook', scheme: 'HTTPS' });
+  t.equal(
+    container.startupProbe.periodSeconds * container.startupProbe.failureThreshold,
+    300,
+    'five minutes to start (policies and namespaces are listed first)',
+  );
+  t.same([container.livenessProbe.timeoutSeconds, container.readinessProbe.timeoutSeconds], [5, 2]);
+  t.equal(pod.dnsPolicy, 'ClusterFirst');
+  t.notOk(pod.hostNetwork, 'pod network by default');
   t.same(
     container.ports.map((p: Manifest) => [p.name, p.containerPort]),
     [
@@ -282,11 +312,32 @@ t.test('the pod passes the restricted Pod Security Standard, with a read-only ro
     t.same(restrictedViolations(pod), [], title);
     const container = pod.containers[0];
     t.equal(container.securityContext.readOnlyRootFilesystem, true, `${title}: read-only root`);
-    t.equal(container.securityContext.runAsUser, 65532);
-    t.equal(pod.securityContext.runAsUser, 65532);
+    const uid = sets === OPENSHIFT ? undefined : 65532;
+    t.equal(container.securityContext.runAsUser, uid, `${title}: container UID`);
+    t.equal(pod.securityContext.runAsUser, uid, `${title}: pod UID`);
     t.same(container.securityContext.capabilities, { drop: ['ALL'] });
     t.equal(container.securityContext.seccompProfile.type, 'RuntimeDefault');
   }
+  const openShift = one(render(t, OPENSHIFT), 'Deployment').spec.template.spec;
+  t.same(
+    openShift.securityContext,
+    { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    'OpenShift: no UID, GID or fsGroup on the pod',
+  );
+  t.notOk(
+    ['runAsUser', 'runAsGroup'].some((key) => key in openShift.containers[0].securityContext),
+    'nor on the container',
+  );
+  const bare = one(render(t, ['podSecurityContext=null', 'containerSecurityContext=null']), 'Deployment').spec
+    .template.spec;
+  t.notOk(bare.securityContext || bare.containers[0].securityContext, 'null leaves the contexts out');
+  const hostNetwork = one(render(t, HOST_NETWORK), 'Deployment').spec.template.spec;
+  t.same([hostNetwork.hostNetwork, hostNetwork.dnsPolicy], [true, 'ClusterFirstWithHostNet']);
+  t.same(
+    restrictedViolations(hostNetwork),
+    ['host namespaces'],
+    'hostNetwork: outside restricted, on purpose',
+  );
   const bad = restrictedViolations({
     hostNetwork: true,
     containers: [{ name: 'bad', securityContext: { runAsUser: 0 } }],
@@ -381,6 +432,15 @@ t.test('webhook configurations equal registration.ts apart from clientConfig', a
   );
   const slow = one(render(t, ['webhook.timeoutSeconds=25']), 'ValidatingWebhookConfiguration');
   t.equal(slow.webhooks[0].timeoutSeconds, 25);
+  const ignoring = render(t, SWITCHES['failurePolicy Ignore']!);
+  t.same(
+    [
+      ...find(ignoring, 'MutatingWebhookConfiguration'),
+      ...find(ignoring, 'ValidatingWebhookConfiguration'),
+    ].map((configuration) => configuration.webhooks[0].failurePolicy),
+    ['Ignore', 'Ignore'],
+    'webhook.failurePolicy reaches both webhooks',
+  );
 });
 
 t.test('cert-manager: Issuer chain and a Certificate for the webhook Service', async (t) => {
@@ -473,7 +533,21 @@ t.test('ServiceMonitor, NetworkPolicy and IRSA switches', async (t) => {
   ]);
   t.same(
     policy.spec.egress.map((rule: Manifest) => rule.ports.map((p: Manifest) => `${p.port}/${p.protocol}`)),
-    [['53/UDP', '53/TCP'], ['443/TCP', '6443/TCP'], ['443/TCP']],
+    [['53/UDP', '53/TCP'], ['443/TCP', '6443/TCP'], ['443/TCP'], ['80/TCP']],
+  );
+  t.same(
+    policy.spec.egress[3].to,
+    [{ ipBlock: { cidr: '169.254.170.23/32' } }, { ipBlock: { cidr: 'fd00:ec2::23/128' } }],
+    'the EKS Pod Identity agent, IPv4 and IPv6',
+  );
+  const metadataOnly = one(
+    render(t, SWITCHES['Pod Identity egress off, instance metadata on']!),
+    'NetworkPolicy',
+  );
+  t.same(
+    metadataOnly.spec.egress.slice(3).map((rule: Manifest) => rule.to.map((to: Manifest) => to.ipBlock.cidr)),
+    [['169.254.169.254/32', 'fd00:ec2::254/128']],
+    'the instance metadata service instead, when asked',
   );
   const pinned = one(
     render(t, [...SWITCHES['NetworkPolicy on']!, 'networkPolicy.apiServer.cidrs={10.0.0.1/32}']),
@@ -725,6 +799,17 @@ t.test('the values schema rejects bad values', async (t) => {
     ['a bad duration', ['certManager.duration=90 days'], /duration/],
     ['a privileged port for the webhook', ['webhook.port=443'], /webhook\/port/],
     ['a string for a boolean', ['certManager.enabled=maybe'], /enabled/],
+    ['an unknown failurePolicy', ['webhook.failurePolicy=Sometimes'], /failurePolicy/],
+    ['an unknown dnsPolicy', ['dnsPolicy=ClusterLast'], /dnsPolicy/],
+    ['dnsPolicy None, which needs a dnsConfig the chart does not set', ['dnsPolicy=None'], /dnsPolicy/],
+    ['hostNetwork "yes"', ['hostNetwork=yes'], /hostNetwork/],
+    ['a negative UID', ['podSecurityContext.runAsUser=-1'], /podSecurityContext\/runAsUser/],
+    ['a misspelt security context key', ['containerSecurityContext.readOnlyRootFS=true'], /readOnlyRootFS/],
+    ['a lowercase capability', ['containerSecurityContext.capabilities.add={net_admin}'], /capabilities/],
+    ['an unknown seccomp type', ['podSecurityContext.seccompProfile.type=Default'], /seccompProfile/],
+    ['a start-up probe that never fails', ['probes.startup.failureThreshold=0'], /startup/],
+    ['a string for podIdentityAgent', ['networkPolicy.podIdentityAgent=maybe'], /podIdentityAgent/],
+    ['global that is not a map', ['global=x'], /global/],
   ];
   for (const [title, sets, message] of BAD) {
     const result = template(sets);
@@ -736,6 +821,8 @@ t.test('the values schema rejects bad values', async (t) => {
     'config.watchNamespaces={team-a,b}',
     'certManager.issuerRef.name=corp-ca',
     'podDisruptionBudget.minAvailable=50%',
+    'global.anything.nested=1',
+    'podSecurityContext.runAsUser=1000700000',
   ]);
   t.equal(good.code, 0, `good values pass\n${good.stderr}`);
 });
@@ -757,4 +844,26 @@ t.test('the chart README lists every value', async (t) => {
     Object.keys(values).sort(),
     'the schema covers every top-level value',
   );
+});
+
+t.test('NOTES: a warning while config.clusterName is the default', async (t) => {
+  const notes = (sets: string[]) => {
+    const result = helm([
+      'install',
+      'stow',
+      chart,
+      '--dry-run=client',
+      '--namespace',
+      NS,
+      ...sets.flatMap((set) => ['--set', set]),
+    ]);
+    t.equal(result.code, 0, result.stderr);
+    return result.stdout.slice(result.stdout.indexOf('NOTES:'));
+  };
+  t.match(notes([]), /WARNING: config\.clusterName is left at its default, "local"/);
+  t.notMatch(notes(['config.clusterName=prod-eu']), /WARNING/);
+  t.match(notes(['hostNetwork=true']), /dnsPolicy=ClusterFirstWithHostNet/);
+  t.notMatch(notes(HOST_NETWORK), /dnsPolicy=ClusterFirstWithHostNet/);
+  t.match(notes(['webhook.failurePolicy=Ignore']), /failurePolicy is Ignore/);
+  t.match(notes(['crds.install=false']), /relies on CRDs installed by another release/);
 });

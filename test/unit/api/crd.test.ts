@@ -2,6 +2,7 @@
 // structural, fully described schemas generated from the TypeBox types.
 import t from 'tap';
 import { buildCrd, buildDatabaseCrd, buildPolicyCrd } from '../../../src/api/crd.js';
+import { SPEC_BOUNDS } from '../../../src/api/crd-bounds.js';
 import { PostgresDatabaseSpec } from '../../../src/api/postgres-database.js';
 import * as v1alpha1 from '../../../src/api/v1alpha1.js';
 import * as v1beta1 from '../../../src/api/v1beta1.js';
@@ -255,7 +256,11 @@ t.test('generated from the TypeBox schemas the code uses (one source of truth)',
   const policy = (spec('v1beta1').properties as Record<string, Json>).deletionPolicy as Json;
   t.same(policy.enum, ['Delete', 'Snapshot', 'Retain']);
   const tags = (spec('v1beta1').properties as Record<string, Json>).tags as Json;
-  t.same(tags.additionalProperties, { type: 'string' }, 'a record becomes additionalProperties');
+  t.same(
+    tags.additionalProperties,
+    { type: 'string', maxLength: 256 },
+    'a record becomes additionalProperties',
+  );
   const status = (schemaOf('v1beta1').properties as Record<string, Json>).status as Json;
   t.same(((status.properties as Record<string, Json>).phase as Json).enum, [
     'Pending',
@@ -314,4 +319,42 @@ t.test('PostgresDBPolicy: spec.sharing needs a namespace selector', async (t) =>
   const sharing = (spec.properties as Record<string, Json>).sharing as Json;
   t.same(Object.keys(sharing.properties as Json), ['namespaceSelector', 'instances', 'extensions']);
   t.same(sharing.required, ['namespaceSelector']);
+});
+
+t.test('every printer column has a description (kubectl get -o wide, kubectl explain)', async (t) => {
+  for (const v of crd.spec.versions) {
+    for (const column of v.additionalPrinterColumns ?? []) {
+      const { description } = column as { description?: string };
+      t.ok(typeof description === 'string' && description.trim() !== '', `${v.name} ${column.name}`);
+    }
+  }
+});
+
+t.test('status.conditions is a map keyed by type', async (t) => {
+  const status = (schemaOf('v1beta1').properties as Record<string, Json>).status as Json;
+  const conditions = (status.properties as Record<string, Json>).conditions as Json;
+  t.equal(conditions['x-kubernetes-list-type'], 'map');
+  t.same(conditions['x-kubernetes-list-map-keys'], ['type']);
+  t.ok(((conditions.items as Json).required as string[]).includes('type'), 'the key is required');
+});
+
+t.test('v1beta1 spec carries the bounds of crd-bounds.ts, and only v1beta1 does', async (t) => {
+  const spec = (schemaOf('v1beta1').properties as Record<string, Json>).spec as Json;
+  const at = (path: string): Json =>
+    path.split('.').reduce((node, key) => {
+      if (key === '[]') return node.items as Json;
+      if (key === '*') return node.additionalProperties as Json;
+      return (node.properties as Record<string, Json>)[key] as Json;
+    }, spec);
+  for (const [path, keywords] of Object.entries(SPEC_BOUNDS)) t.match(at(path), keywords, path);
+  const bounded = [...nodes(spec)].filter(([, node]) =>
+    ['pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'maxProperties'].some((key) => key in node),
+  );
+  t.equal(bounded.length, Object.keys(SPEC_BOUNDS).length, 'no other bounds');
+  const alpha = [...nodes(schemaOf('v1alpha1'))].filter(([, node]) => 'pattern' in node || 'minimum' in node);
+  t.same(alpha, [], 'v1alpha1 (objects stored before any validation) has none');
+  t.notOk(
+    'pattern' in (v1beta1.PostgresDBSpec.properties.instanceClass as object),
+    'the admission schema stays without them',
+  );
 });
