@@ -96,6 +96,15 @@ export const OperatorConfigFile = Type.Object(
         { additionalProperties: false, default: {} },
       ),
     ),
+    awsCallBudget: Type.Optional(
+      Type.Object(
+        {
+          ratePerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 20 })),
+          burst: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 40 })),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    ),
     /** Relative to the configuration file; default: the storage rules shipped with Stow. */
     storageRulesFile: Type.Optional(Type.String()),
     storageRules: Type.Optional(StorageRules),
@@ -131,5 +140,7 @@ export interface OperatorConfig {
     /** With snapshotAndDelete: how long after it was first seen an orphan is snapshotted and deleted. */
     graceSeconds: number;
   };
+  /** RDS calls of the whole process share this budget (ADR 0024). */
+  awsCallBudget: { ratePerSecond: number; burst: number };
   storageRules: StorageRules;
 }

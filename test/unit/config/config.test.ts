@@ -61,6 +61,7 @@ t.test('the shipped configuration loads with the api.md defaults', async (t) => 
     requirePolicy: false,
     watchNamespaces: [],
     orphans: { action: 'report', graceSeconds: 86_400 },
+    awsCallBudget: { ratePerSecond: 20, burst: 40 },
     storageRules: shippedRules,
   });
   t.equal(DEFAULT_CONFIG_FILE, join(PACKAGE_CONFIG_DIR, 'operator.yaml'));
