@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
+import { certificateBundleProblem } from '../util/pem-certificates.js';
 import { schemaProblems } from '../util/schema-problems.js';
 import { STORAGE_TYPES } from '../api/v1beta1.js';
 import { validateMasterUsername } from '../admission/rules/names.js';
@@ -51,7 +52,13 @@ function semanticProblems(parsed: OperatorConfigFile): string[] {
       (error) => `  kmsKeyId: ${error.message} (got ${JSON.stringify(parsed.kmsKeyId)})`,
     ),
     ...(parsed.storageRules ? rangeProblems(parsed.storageRules, 'storageRules.') : []),
+    ...caBundleProblems(parsed.accessCheck?.caBundle),
   ];
+}
+
+function caBundleProblems(caBundle: string | undefined): string[] {
+  const problem = caBundle?.trim() ? certificateBundleProblem(caBundle) : undefined;
+  return problem ? [`  accessCheck.caBundle: ${problem}`] : [];
 }
 
 /** A swapped range would refuse every PostgresDB of that storage type. */
@@ -111,6 +118,11 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
     orphans: {
       action: (parsed.orphans?.action as OperatorConfig['orphans']['action']) ?? 'report',
       graceSeconds: parsed.orphans?.graceSeconds ?? 86_400,
+    },
+    accessCheck: {
+      enabled: parsed.accessCheck?.enabled ?? true,
+      timeoutSeconds: parsed.accessCheck?.timeoutSeconds ?? 5,
+      caBundle: parsed.accessCheck?.caBundle ?? '',
     },
     storageRules: storageRules as StorageRules,
   };

@@ -79,6 +79,16 @@ export const OperatorConfigFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    accessCheck: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 60 })),
+          caBundle: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     storageRulesFile: Type.Optional(Type.String()),
     storageRules: Type.Optional(StorageRules),
   },
@@ -112,6 +122,13 @@ export interface OperatorConfig {
     action: OrphanAction;
     /** With snapshotAndDelete: how long after it was first seen an orphan is snapshotted and deleted. */
     graceSeconds: number;
+  };
+  /** Connecting with each Secret's credentials once the instance is available (condition Connectable). */
+  accessCheck: {
+    enabled: boolean;
+    timeoutSeconds: number;
+    /** PEM certificates the database's certificate is verified against; empty: not verified. */
+    caBundle: string;
   };
   storageRules: StorageRules;
 }
