@@ -11,6 +11,7 @@ import { conversionPlugin } from './conversion/index.js';
 import { createLogger } from './util/logger.js';
 import { createRegistry } from './util/metrics.js';
 import { CertWatcher } from './server/cert-watcher.js';
+import { servingCertificateExpiry } from './server/certificate-metrics.js';
 import { buildMetricsServer, buildWebhookServer, replaceCertificate } from './server/server.js';
 import {
   type KindRegistration,
@@ -22,6 +23,7 @@ import { createKubeClient } from './kube/client.js';
 import { PolicyStore } from './policy/store.js';
 import { subjectAccessReviewAuthorizer } from './admission/adoption-authorizer.js';
 import { admissionRoutes } from './admission/plugin.js';
+import { postgresDatabaseAdmission } from './admission/postgres-database.js';
 import { postgresDBAdmission } from './admission/postgresdb.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 
@@ -90,11 +92,16 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
   let webhookServer: FastifyInstance | undefined;
   if (webhooksEnabled) {
     const tlsDir = resolve(flags['tls-dir'] ?? 'certs/dev');
+    const certificateExpiry = servingCertificateExpiry(registry);
     const certWatcher = new CertWatcher({
       dir: tlsDir,
       logger,
-      onChange: (pair) => replaceCertificate(server, pair),
+      onChange: (pair) => {
+        replaceCertificate(server, pair);
+        certificateExpiry(pair.notAfter);
+      },
     });
+    certificateExpiry(certWatcher.initial.notAfter);
     const admission = postgresDBAdmission(config, {
       policies,
       adoption: subjectAccessReviewAuthorizer(client),
@@ -103,7 +110,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
       logger,
       registry,
       tls: certWatcher.initial,
-      routes: [admissionRoutes([admission], logger)],
+      routes: [admissionRoutes([admission, postgresDatabaseAdmission(config, { policies })], logger)],
       plugins: [async (app) => app.register(conversionPlugin, { registry, logger })],
     });
     webhookServer = server;

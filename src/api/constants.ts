@@ -7,7 +7,6 @@ export const CATEGORIES = ['stow'];
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
 export const HUB_VERSION = 'v1beta1';
 export const SERVED_VERSIONS = ['v1alpha1', 'v1beta1'] as const;
-export type ServedVersion = (typeof SERVED_VERSIONS)[number];
 
 export const FINALIZER = 'stow.dev/finalizer';
 export const ANNOTATION_RECONCILE = 'stow.dev/reconcile';
@@ -34,3 +33,9 @@ export const POLICY_SHORT_NAMES = ['pgdbpolicy'];
 export const POLICY_CRD_NAME = `${POLICY_PLURAL}.${GROUP}`;
 /** The verb a user needs on postgresdbs, besides a policy allowing it, to adopt an existing instance. */
 export const ADOPT_VERB = 'adopt';
+
+export const DATABASE_KIND = 'PostgresDatabase';
+export const DATABASE_PLURAL = 'postgresdatabases';
+export const DATABASE_SINGULAR = 'postgresdatabase';
+export const DATABASE_SHORT_NAMES = ['pgdatabase'];
+export const DATABASE_CRD_NAME = `${DATABASE_PLURAL}.${GROUP}`;

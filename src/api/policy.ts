@@ -1,8 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ObjectMeta } from './meta.js';
 import { DeletionPolicy, StorageType } from './v1beta1.js';
-import { GROUP, HUB_VERSION, POLICY_KIND, POLICY_PLURAL } from './constants.js';
-import type { ResourceType } from './resource-type.js';
+import { POLICY_KIND, POLICY_PLURAL } from './constants.js';
+import { stowResource } from './resource-type.js';
 
 const Patterns = (description: string) =>
   Type.Array(Type.String({ minLength: 1 }), {
@@ -130,6 +130,27 @@ export const PostgresDBPolicySpec = Type.Object(
         },
       ),
     ),
+    sharing: Type.Optional(
+      Type.Object(
+        {
+          namespaceSelector: {
+            ...LabelSelector,
+            description:
+              'The namespaces whose PostgresDatabases may place databases on the instances of the namespaces this policy selects. {} selects every namespace.',
+          },
+          instances: Type.Optional(
+            Patterns('Names of the PostgresDBs shared. Unset: every PostgresDB of the selected namespaces.'),
+          ),
+          extensions: Type.Optional(
+            Patterns('Extensions a database placed through this policy may have. Unset or empty: none.'),
+          ),
+        },
+        {
+          description:
+            'Sharing of instances across namespaces (the multi-team pattern). A PostgresDatabase in another namespace may use a PostgresDB here when a policy selecting this namespace shares it with that namespace.',
+        },
+      ),
+    ),
   },
   {
     description:
@@ -152,10 +173,4 @@ export const PostgresDBPolicy = Type.Object(
 );
 export type PostgresDBPolicy = Static<typeof PostgresDBPolicy>;
 
-export const POSTGRESDB_POLICIES: ResourceType<PostgresDBPolicy> = {
-  group: GROUP,
-  version: HUB_VERSION,
-  kind: POLICY_KIND,
-  plural: POLICY_PLURAL,
-  namespaced: false,
-};
+export const POSTGRESDB_POLICIES = stowResource<PostgresDBPolicy>(POLICY_KIND, POLICY_PLURAL, 'Cluster');

@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ObjectMeta } from './meta.js';
-import { GROUP, HUB_VERSION, KIND, PLURAL } from './constants.js';
-import type { ResourceType } from './resource-type.js';
+import { KIND, PLURAL } from './constants.js';
+import { stowResource } from './resource-type.js';
 
 export const STORAGE_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'standard'] as const;
 export const DELETION_POLICIES = ['Delete', 'Snapshot', 'Retain'] as const;
@@ -151,7 +151,7 @@ export type Phase = 'Pending' | 'Provisioning' | 'Available' | 'Modifying' | 'De
 
 export const Condition = Type.Object(
   {
-    type: Type.String({ description: 'Condition type: Ready, Synced, PolicyCompliant or Connectable.' }),
+    type: Type.String({ description: 'Condition type; the list of conditions says which there are.' }),
     status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')], {
       description: 'True, False or Unknown.',
     }),
@@ -214,10 +214,4 @@ export const PostgresDB = Type.Object(
 );
 export type PostgresDB = Static<typeof PostgresDB>;
 
-export const POSTGRESDBS: ResourceType<PostgresDB> = {
-  group: GROUP,
-  version: HUB_VERSION,
-  kind: KIND,
-  plural: PLURAL,
-  namespaced: true,
-};
+export const POSTGRESDBS = stowResource<PostgresDB>(KIND, PLURAL, 'Namespaced');

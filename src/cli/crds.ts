@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { buildCrd, buildPolicyCrd, type CrdOptions } from '../api/crd.js';
+import { buildCrd, buildDatabaseCrd, buildPolicyCrd, type CrdOptions } from '../api/crd.js';
 
 export interface CrdsFlags {
   'webhook-url'?: string;
@@ -26,9 +26,13 @@ export function renderPolicyCrd(): string {
   return generated(buildPolicyCrd());
 }
 
+export function renderDatabaseCrd(): string {
+  return generated(buildDatabaseCrd());
+}
+
 /** What `stow crds` prints: every CRD, as YAML documents. */
 export function renderAllCrds(flags: CrdsFlags): string {
-  return `${renderCrds(flags)}---\n${renderPolicyCrd()}`;
+  return [renderCrds(flags), renderPolicyCrd(), renderDatabaseCrd()].join('---\n');
 }
 
 function generated(crd: Record<string, unknown>): string {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { certificateBundleProblem } from '../util/pem-certificates.js';
 import { schemaProblems } from '../util/schema-problems.js';
@@ -95,35 +96,22 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE): OperatorConfig {
     if (problems.length)
       throw new ConfigError(`invalid storage rules in ${rulesFile}:\n${problems.join('\n')}`);
   }
+  const filled = withDefaults(parsed);
   return {
-    region: process.env.AWS_REGION ?? parsed.region ?? 'us-east-1',
-    clusterName: parsed.clusterName ?? 'local',
-    identifierPrefix: parsed.identifierPrefix ?? 'stow',
-    subnetGroupName: parsed.subnetGroupName ?? '',
-    securityGroupIds: parsed.securityGroupIds ?? [],
-    parameterGroupName: parsed.parameterGroupName ?? '',
-    kmsKeyId: parsed.kmsKeyId ?? '',
-    defaults: {
-      engineVersion: parsed.defaults?.engineVersion ?? '16',
-      storageType: parsed.defaults?.storageType ?? 'gp3',
-      backupRetentionDays: parsed.defaults?.backupRetentionDays ?? 7,
-      deletionPolicy: parsed.defaults?.deletionPolicy ?? 'Snapshot',
-      masterUsername: parsed.defaults?.masterUsername ?? 'stow_admin',
-    },
-    extraTags: parsed.extraTags ?? {},
-    resyncPeriodSeconds: parsed.resyncPeriodSeconds ?? 300,
-    reconcileConcurrency: parsed.reconcileConcurrency ?? 4,
-    watchNamespaces: parsed.watchNamespaces ?? [],
-    requirePolicy: parsed.requirePolicy ?? false,
-    orphans: {
-      action: (parsed.orphans?.action as OperatorConfig['orphans']['action']) ?? 'report',
-      graceSeconds: parsed.orphans?.graceSeconds ?? 86_400,
-    },
-    accessCheck: {
-      enabled: parsed.accessCheck?.enabled ?? true,
-      timeoutSeconds: parsed.accessCheck?.timeoutSeconds ?? 5,
-      caBundle: parsed.accessCheck?.caBundle ?? '',
-    },
+    ...filled,
+    region: process.env.AWS_REGION ?? filled.region,
     storageRules: storageRules as StorageRules,
   };
+}
+
+type Filled = Required<Omit<OperatorConfigFile, 'storageRules' | 'storageRulesFile'>>;
+
+/** The file's values, each key it leaves out taken from the schema's defaults. */
+export function withDefaults(parsed: OperatorConfigFile): Omit<OperatorConfig, 'storageRules'> {
+  const {
+    storageRules: _rules,
+    storageRulesFile: _file,
+    ...filled
+  } = Value.Default(OperatorConfigFile, structuredClone(parsed)) as Filled & OperatorConfigFile;
+  return filled as Omit<OperatorConfig, 'storageRules'>;
 }

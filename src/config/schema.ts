@@ -42,53 +42,71 @@ export type StorageRules = Static<typeof StorageRules>;
 export const ORPHAN_ACTIONS = ['report', 'snapshotAndDelete'] as const;
 export type OrphanAction = (typeof ORPHAN_ACTIONS)[number];
 
+/**
+ * The configuration file. Every key is optional, and its default is written here once: the loader
+ * fills it from this schema, and config/operator.yaml and the chart's values are checked against it.
+ */
 export const OperatorConfigFile = Type.Object(
   {
-    region: Type.Optional(Type.String({ minLength: 1 })),
-    clusterName: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$' })),
-    identifierPrefix: Type.Optional(Type.String({ pattern: '^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$' })),
-    subnetGroupName: Type.Optional(Type.String()),
-    securityGroupIds: Type.Optional(Type.Array(Type.String({ pattern: '^sg-([0-9a-f]{8}|[0-9a-f]{17})$' }))),
-    parameterGroupName: Type.Optional(Type.String()),
-    kmsKeyId: Type.Optional(Type.String()),
+    region: Type.Optional(Type.String({ minLength: 1, default: 'us-east-1' })),
+    clusterName: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$', default: 'local' }),
+    ),
+    identifierPrefix: Type.Optional(
+      Type.String({ pattern: '^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$', default: 'stow' }),
+    ),
+    subnetGroupName: Type.Optional(Type.String({ default: '' })),
+    securityGroupIds: Type.Optional(
+      Type.Array(Type.String({ pattern: '^sg-([0-9a-f]{8}|[0-9a-f]{17})$' }), { default: [] }),
+    ),
+    parameterGroupName: Type.Optional(Type.String({ default: '' })),
+    kmsKeyId: Type.Optional(Type.String({ default: '' })),
     defaults: Type.Optional(
       Type.Object(
         {
-          engineVersion: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })),
-          storageType: Type.Optional(StorageType),
-          backupRetentionDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 35 })),
-          deletionPolicy: Type.Optional(DeletionPolicy),
-          masterUsername: Type.Optional(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,15}$' })),
+          engineVersion: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', default: '16' })),
+          storageType: Type.Optional({ ...StorageType, default: 'gp3' }),
+          backupRetentionDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 35, default: 7 })),
+          deletionPolicy: Type.Optional({ ...DeletionPolicy, default: 'Snapshot' }),
+          masterUsername: Type.Optional(
+            Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,15}$', default: 'stow_admin' }),
+          ),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, default: {} },
       ),
     ),
-    extraTags: Type.Optional(Type.Record(Type.String(), Type.String())),
-    resyncPeriodSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    reconcileConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    extraTags: Type.Optional(Type.Record(Type.String(), Type.String(), { default: {} })),
+    resyncPeriodSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 300 })),
+    reconcileConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, default: 4 })),
     watchNamespaces: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 })),
+      Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }), { default: [] }),
     ),
-    requirePolicy: Type.Optional(Type.Boolean()),
+    requirePolicy: Type.Optional(Type.Boolean({ default: false })),
     orphans: Type.Optional(
       Type.Object(
         {
-          action: Type.Optional(Type.Union(ORPHAN_ACTIONS.map((v) => Type.Literal(v)))),
-          graceSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+          action: Type.Optional(
+            Type.Union(
+              ORPHAN_ACTIONS.map((v) => Type.Literal(v)),
+              { default: 'report' },
+            ),
+          ),
+          graceSeconds: Type.Optional(Type.Integer({ minimum: 0, default: 86_400 })),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, default: {} },
       ),
     ),
     accessCheck: Type.Optional(
       Type.Object(
         {
-          enabled: Type.Optional(Type.Boolean()),
-          timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 60 })),
-          caBundle: Type.Optional(Type.String()),
+          enabled: Type.Optional(Type.Boolean({ default: true })),
+          timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 5 })),
+          caBundle: Type.Optional(Type.String({ default: '' })),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, default: {} },
       ),
     ),
+    /** Relative to the configuration file; default: the storage rules shipped with Stow. */
     storageRulesFile: Type.Optional(Type.String()),
     storageRules: Type.Optional(StorageRules),
   },

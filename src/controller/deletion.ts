@@ -5,7 +5,7 @@ import type { RdsInstance } from '../aws/types.js';
 import type { ReconcilerContext, RunOptions } from './context.js';
 import { boundIdentifier, hasFinalizer, identityOf } from './resource.js';
 import { finalSnapshotIdentifier, ownershipOf, RETAINED_VALUE, type ResourceIdentity } from './ownership.js';
-import { describeFailure, ReconcileError } from './reconcile-error.js';
+import { describeFailure, ReconcileError, settleFailure } from './reconcile-error.js';
 import { writeStatusIfChanged } from './status-writer.js';
 import { buildStatus } from './status.js';
 import type { WorkResult } from '../kube/work-queue.js';
@@ -212,18 +212,15 @@ class Deletion {
 
   async fail(error: unknown): Promise<WorkResult> {
     if (this.signal.aborted) throw error;
-    const failure = describeFailure(error);
-    if (!failure.quiet) {
-      try {
-        await this.writeStatus({
-          reason: failure.reason,
-          message: failure.message,
-          permanent: failure.retry === 'wait',
-        });
-      } catch {}
-      await this.event('Warning', failure.reason, failure.message);
-    }
-    if (failure.retry === 'backoff') throw error;
-    return failure.retry === 'poll' ? { requeueAfterMs: this.context.pollIntervalMs } : {};
+    return settleFailure(
+      error,
+      describeFailure(error),
+      {
+        writeStatus: (failure) => this.writeStatus(failure),
+        warn: (reason, message) => this.event('Warning', reason, message),
+        statusNotWritten: () => {},
+      },
+      this.context.pollIntervalMs,
+    );
   }
 }

@@ -39,7 +39,7 @@ import {
 } from './labels.js';
 import { isOwnedBy, ownerReference } from './owner.js';
 import { generatePassword } from './password.js';
-import { describeFailure, ReconcileError, StaleObservation } from './reconcile-error.js';
+import { describeFailure, ReconcileError, StaleObservation, settleFailure } from './reconcile-error.js';
 import { buildStatus, isAvailable, isConnectable, isReady } from './status.js';
 import { writeStatusIfChanged } from './status-writer.js';
 import type { WorkResult } from '../kube/work-queue.js';
@@ -84,10 +84,11 @@ class LiveReconcile {
   private spec: PostgresDB['spec'];
   private readonly identity: ResourceIdentity;
   private readonly identifier: string;
-  private readonly key: string;
   private instance: RdsInstance | undefined;
   private instanceObserved = false;
   private fromList: boolean;
+  /** No reconcile has written to this object yet (it has no finalizer and no status). */
+  private readonly firstReconcile: boolean;
   private secret: Secret | undefined;
   private password: string | undefined;
   private service: Service | undefined;
@@ -110,8 +111,8 @@ class LiveReconcile {
     this.spec = object.spec;
     this.identity = identityOf(object, context.config);
     this.identifier = boundIdentifier(object, context.config);
-    this.key = `${this.identity.namespace}/${this.identity.name}`;
     this.fromList = run.listed !== undefined;
+    this.firstReconcile = !hasFinalizer(object) && object.status === undefined;
   }
 
   private get signal() {
@@ -182,9 +183,17 @@ class LiveReconcile {
     }
   }
 
+  /**
+   * A resource no reconcile has touched cannot own an instance yet (the finalizer is written before
+   * any instance is created), so it is not looked up: CreateDBInstance answers DBInstanceAlreadyExists
+   * if the identifier is taken, and createInstance then looks. An adoption always looks.
+   */
   async observeInstance(): Promise<void> {
     this.instance =
-      this.run.listed ?? (await this.context.rds.describeInstance(this.identifier, this.signal));
+      this.run.listed ??
+      (this.firstReconcile && !isAdopting(this.object)
+        ? undefined
+        : await this.context.rds.describeInstance(this.identifier, this.signal));
     this.instanceObserved = true;
   }
 
@@ -384,12 +393,10 @@ class LiveReconcile {
       if (!isRdsError(error, 'AlreadyExists')) throw error;
       const existing = await this.context.rds.describeInstance(this.identifier, this.signal);
       if (!existing) throw error;
-      if (ownershipOf(existing.tags, this.identity) !== 'ours') this.refuseInstance(existing, true);
+      const ownership = ownershipOf(existing.tags, this.identity);
+      if (ownership !== 'ours') this.refuseInstance(existing, ownership === 'other');
       this.instance = existing;
-      this.log.info(
-        { object: this.key, identifier: this.identifier },
-        'found own instance after DBInstanceAlreadyExists',
-      );
+      this.log.info({ identifier: this.identifier }, 'found own instance after DBInstanceAlreadyExists');
       return;
     }
     await this.event(
@@ -522,8 +529,9 @@ class LiveReconcile {
     const known = this.object.status?.conditions?.some(
       (condition) => condition.type === CONNECTABLE_CONDITION,
     );
+    const key = `${this.identity.namespace}/${this.identity.name}`;
     const generation = this.object.metadata.generation;
-    this.access = (await checks.verdict(this.key, target, generation, { wait: !known })) ?? 'checking';
+    this.access = (await checks.verdict(key, target, generation, { wait: !known })) ?? 'checking';
   }
 
   async writeStatus(failure?: { reason: string; message: string; permanent: boolean }): Promise<void> {
@@ -579,23 +587,17 @@ class LiveReconcile {
     if (this.signal.aborted || error instanceof StaleObservation) throw error;
     if (this.fromList) throw new StaleObservation('failure with a listed observation');
     const failure = describeFailure(error);
-    if (!failure.quiet) {
-      try {
-        await this.writeStatus({
-          reason: failure.reason,
-          message: failure.message,
-          permanent: failure.retry === 'wait',
-        });
-      } catch (statusError) {
-        this.log.warn(
-          { object: this.key, err: String(statusError) },
-          'could not record the failure in status',
-        );
-      }
-      await this.event('Warning', failure.reason, failure.message);
-    }
-    this.log.warn({ object: this.key, reason: failure.reason, message: failure.message }, 'reconcile failed');
-    if (failure.retry === 'backoff') throw error;
-    return failure.retry === 'poll' ? { requeueAfterMs: this.context.pollIntervalMs } : {};
+    this.log.warn({ reason: failure.reason, message: failure.message, err: error }, 'reconcile failed');
+    return settleFailure(
+      error,
+      failure,
+      {
+        writeStatus: (failure) => this.writeStatus(failure),
+        warn: (reason, message) => this.event('Warning', reason, message),
+        statusNotWritten: (statusError) =>
+          this.log.warn({ err: statusError }, 'could not record the failure in status'),
+      },
+      this.context.pollIntervalMs,
+    );
   }
 }

@@ -177,7 +177,12 @@ t.test('tenants may not write platform policies', async (t) => {
   t.equal(listed.code, 0, listed.stderr);
   t.match(listed.stdout, /NAME\s+NAMESPACES\s+CLASSES\s+PUBLIC\s+ADOPTION\s+DELETION\s+AGE/);
   t.match(listed.stdout, /tenants\s+.*db\.t3\.\*.*false/, 'kubectl get shows the limits');
-  const explained = await as('admin', ['explain', 'postgresdbpolicy.spec']);
+  // The API server publishes a new CRD's OpenAPI schema a little after the CRD is Established.
+  let explained = await as('admin', ['explain', 'postgresdbpolicy.spec']);
+  for (let tries = 0; tries < 60 && !explained.stdout.includes('requireDeletionProtection'); tries++) {
+    await sleep(500);
+    explained = await as('admin', ['explain', 'postgresdbpolicy.spec']);
+  }
   for (const field of [
     'instanceClasses',
     'allowPublicAccess',

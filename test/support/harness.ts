@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { buildCrd, buildPolicyCrd } from '../../src/api/crd.js';
 import { type PostgresDB, POSTGRESDBS } from '../../src/api/v1beta1.js';
@@ -26,7 +25,7 @@ import {
 } from '../../src/kube/types.js';
 import { type ControlPlane, startControlPlane } from '../../src/dev/control-plane/control-plane.js';
 import { type RdsEmulator, startRdsEmulator } from '../../src/dev/emulator/index.js';
-import { REDACT_PATHS } from '../../src/util/logger.js';
+import { createLogger } from '../../src/util/logger.js';
 import { testConfig } from './config.js';
 
 export { testConfig } from './config.js';
@@ -186,7 +185,7 @@ export async function startHarness(
     namespace,
     async start(overrides = {}) {
       replica++;
-      const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, logs);
+      const logger = createLogger({ level: 'debug', destination: logs });
       const controller = await startController({
         kinds: RECONCILED_KINDS,
         kubeConfig,

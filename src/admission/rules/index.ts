@@ -1,11 +1,10 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ANNOTATION_IDENTIFIER } from '../../api/constants.js';
 import { applyDefaults, isAdoptingObject } from './defaults.js';
-import { type PostgresDB, PostgresDBSpec } from '../../api/v1beta1.js';
+import { type PostgresDB, PostgresDBSpec, type StorageType } from '../../api/v1beta1.js';
 import type { OperatorConfig } from '../../config/schema.js';
 import { canonicalJson } from '../../util/canonical-json.js';
-import { schemaProblems } from '../../util/schema-problems.js';
-import { type FieldError, fieldError } from './field-error.js';
+import { explainDerivedName, type FieldError } from './field-error.js';
 import {
   validateDatabaseName,
   validateIdentifierAnnotation,
@@ -32,6 +31,7 @@ import {
   validateStorageChange,
 } from './update.js';
 import { onlyChanged } from './ratchet.js';
+import { specShapeErrors } from './shape.js';
 import { validateWindows } from './windows.js';
 
 export type { FieldError } from './field-error.js';
@@ -42,7 +42,6 @@ export interface ValidationResult {
   warnings: string[];
 }
 
-/** Type errors against the schema (a bypassed webhook or a hand-edited object can hold anything). */
 /** Compiled once: checking a well-formed spec is the hot path of every admission request. */
 const specChecker = TypeCompiler.Compile(PostgresDBSpec);
 
@@ -50,36 +49,9 @@ export function hasValidShape(spec: unknown): boolean {
   return specChecker.Check(spec);
 }
 
+/** Type errors against the schema (a bypassed webhook or a hand-edited object can hold anything). */
 export function validateShape(spec: unknown): FieldError[] {
-  if (spec === null || typeof spec !== 'object')
-    return [fieldError('spec', 'is required and must be an object', spec ?? null)];
-  if (specChecker.Check(spec)) return [];
-  return schemaProblems(PostgresDBSpec, spec).map((problem) =>
-    fieldError(
-      `spec${pointerToPath(problem.pointer)}`,
-      problem.kind === 'other' ? problem.message.toLowerCase() : problem.message,
-      problem.value,
-    ),
-  );
-}
-
-/** JSON pointer `/storage/sizeGiB`, `/securityGroupIds/0`, `/tags/a~1b` → `.storage.sizeGiB`, `.securityGroupIds[0]`, `.tags[a/b]`. */
-function pointerToPath(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((segment) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) ? `.${segment}` : `[${segment}]`))
-    .join('');
-}
-
-/** A name the user never wrote (the default, metadata.name) needs saying where it came from. */
-function explainDerivedName(errors: FieldError[], derived: boolean): FieldError[] {
-  if (!derived || errors.length === 0) return errors;
-  return errors.map((error) => ({
-    ...error,
-    message: `${error.message}; it defaults to metadata.name, so set ${error.path} explicitly`,
-  }));
+  return specShapeErrors(specChecker, PostgresDBSpec, spec);
 }
 
 /** Every rule of api.md on a defaulted object; all violations are returned together. */
@@ -89,36 +61,65 @@ export function validateObject(object: PostgresDB, config: OperatorConfig): Vali
   return checkRules(object, config);
 }
 
+/** What a rule reads: a spec known to have the schema's shape, its object, and values derived once. */
+interface RuleInput {
+  spec: PostgresDBSpec;
+  object: PostgresDB;
+  config: OperatorConfig;
+  /** Undefined only for an adoption that leaves it to RDS. */
+  storageType: StorageType | undefined;
+  secretName: string | undefined;
+  serviceName: string | undefined;
+}
+
+type Rule = (input: RuleInput) => readonly FieldError[];
+
+/** Stow's rules of a PostgresDB (docs/api.md), each a pure function: a new rule is a line here. */
+const RULES: readonly Rule[] = [
+  ({ spec }) => validateInstanceClass(spec.instanceClass),
+  ({ spec }) => validateEngineVersion(spec.engineVersion),
+  ({ spec, storageType, config }) =>
+    storageType ? validateStorage(spec.storage, storageType, config.storageRules) : [],
+  ({ spec }) => (spec.databaseName === undefined ? [] : validateDatabaseName(spec.databaseName)),
+  ({ spec, config }) => validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername),
+  ({ spec }) => validateBackupRetention(spec.backup?.retentionDays),
+  ({ spec }) => validateWindows(spec.backup?.window, spec.maintenanceWindow),
+  ({ spec }) => validateKmsKey(spec.encryption?.kmsKeyId),
+  ({ spec }) => validateSubnetGroupName(spec.subnetGroupName),
+  ({ spec }) => validateSecurityGroups(spec.securityGroupIds),
+  ({ spec }) => validateParameterGroupName(spec.parameterGroupName),
+  ({ spec, config }) => validateTags(spec.tags, Object.keys(config.extraTags).length),
+  ({ secretName, object }) =>
+    secretName === undefined
+      ? []
+      : explainDerivedName(validateSecretName(secretName), secretName === object.metadata?.name),
+  ({ serviceName, object }) =>
+    serviceName === undefined
+      ? []
+      : explainDerivedName(validateServiceName(serviceName), serviceName === object.metadata?.name),
+  ({ object }) => validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]),
+];
+
 /** The rules proper, on a spec already known to have the schema's shape. */
 function checkRules(object: PostgresDB, config: OperatorConfig): ValidationResult {
   const spec = object.spec;
   const name = object.metadata?.name;
-  // An adopted instance's storage type is whatever RDS reports when the spec leaves it empty.
-  const storageType =
-    spec.storage.type ?? (isAdoptingObject(object) ? undefined : config.defaults.storageType);
-  const secretName = spec.secretName ?? name;
-  const serviceName = spec.serviceName ?? name;
-  const errors: FieldError[] = [];
-  // Appended one list at a time (no spread or many-argument concat): this runs on every admission request.
-  const add = (found: readonly FieldError[]) => {
-    for (let i = 0; i < found.length; i++) errors.push(found[i] as FieldError);
+  const input: RuleInput = {
+    spec,
+    object,
+    config,
+    // An adopted instance's storage type is whatever RDS reports when the spec leaves it empty.
+    storageType: spec.storage.type ?? (isAdoptingObject(object) ? undefined : config.defaults.storageType),
+    secretName: spec.secretName ?? name,
+    serviceName: spec.serviceName ?? name,
   };
-  add(validateInstanceClass(spec.instanceClass));
-  add(validateEngineVersion(spec.engineVersion));
-  if (storageType) add(validateStorage(spec.storage, storageType, config.storageRules));
-  if (spec.databaseName !== undefined) add(validateDatabaseName(spec.databaseName));
-  add(validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername));
-  add(validateBackupRetention(spec.backup?.retentionDays));
-  add(validateWindows(spec.backup?.window, spec.maintenanceWindow));
-  add(validateKmsKey(spec.encryption?.kmsKeyId));
-  add(validateSubnetGroupName(spec.subnetGroupName));
-  add(validateSecurityGroups(spec.securityGroupIds));
-  add(validateParameterGroupName(spec.parameterGroupName));
-  add(validateTags(spec.tags, Object.keys(config.extraTags).length));
-  if (secretName !== undefined) add(explainDerivedName(validateSecretName(secretName), secretName === name));
-  if (serviceName !== undefined)
-    add(explainDerivedName(validateServiceName(serviceName), serviceName === name));
-  add(validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]));
+  const errors: FieldError[] = [];
+  // Appended one at a time (no spread or many-argument concat): this runs on every admission request.
+  for (let r = 0; r < RULES.length; r++) {
+    const found = (RULES[r] as Rule)(input);
+    for (let i = 0; i < found.length; i++) errors.push(found[i] as FieldError);
+  }
+  const { storageType } = input;
   return {
     errors,
     warnings: (storageType ? storageWarnings(storageType, config.storageRules) : []).concat(

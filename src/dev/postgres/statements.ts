@@ -1,8 +1,12 @@
-import { escapeIdentifier, escapeLiteral } from 'pg';
-import { scramSha256Verifier } from './scram.js';
+import {
+  quoteIdentifier as escapeIdentifier,
+  quoteLiteral as escapeLiteral,
+  scramSha256Verifier,
+} from '../../engine/postgres-sql.js';
 
 /**
- * The SQL an emulated RDS instance's server runs, built from user input with pg's escaping only.
+ * The SQL an emulated RDS instance's server runs, built from user input with pg's escaping only
+ * (through the engine's quoting, which also refuses what PostgreSQL would silently change).
  * `CREATE ROLE … PASSWORD` takes no bind parameters, so the password goes in as a literal; and it
  * goes in as its SCRAM verifier, never in clear.
  */

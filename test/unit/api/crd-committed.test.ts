@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { renderCrds, renderPolicyCrd } from '../../../src/cli/crds.js';
+import { renderCrds, renderDatabaseCrd, renderPolicyCrd } from '../../../src/cli/crds.js';
 
-const committed = fileURLToPath(
-  new URL('../../../../helm/stow/files/postgresdbs.stow.dev.yaml', import.meta.url),
-);
+const committed = (name: string) =>
+  fileURLToPath(new URL(`../../../../helm/stow/files/${name}.stow.dev.yaml`, import.meta.url));
 
 t.test('the committed CRD is what `stow crds` generates from the schemas', async (t) => {
-  const text = await readFile(committed, 'utf8');
+  const text = await readFile(committed('postgresdbs'), 'utf8');
   t.equal(
     text,
     renderCrds({}),
@@ -16,9 +15,15 @@ t.test('the committed CRD is what `stow crds` generates from the schemas', async
   );
 });
 
-t.test('the committed policy CRD is what `stow crds` generates from the schemas', async (t) => {
-  const file = fileURLToPath(
-    new URL('../../../../helm/stow/files/postgresdbpolicies.stow.dev.yaml', import.meta.url),
-  );
-  t.equal(await readFile(file, 'utf8'), renderPolicyCrd(), 'regenerate with: node dist/src/cli/main.js crds');
-});
+for (const [kind, file, render] of [
+  ['policy', 'postgresdbpolicies', renderPolicyCrd],
+  ['PostgresDatabase', 'postgresdatabases', renderDatabaseCrd],
+] as const) {
+  t.test(`the committed ${kind} CRD is what \`stow crds\` generates from the schemas`, async (t) => {
+    t.equal(
+      await readFile(committed(file), 'utf8'),
+      render(),
+      'regenerate with: node dist/src/cli/main.js crds',
+    );
+  });
+}

@@ -289,7 +289,11 @@ t.test('create: finalizer, Secret with the password before the instance, then Re
   const first = await live('orders');
   t.same(first, { requeueAfterMs: 1000 }, 'polls while creating');
   t.same(kube.writes.slice(0, 2), ['patch postgresdb', 'create secret'], 'finalizer, then Secret');
-  t.same(rds.calls, ['describe', 'create'], 'looked up before creating');
+  t.same(
+    rds.calls,
+    ['create'],
+    'a new resource is not looked up: CreateDBInstance says if the name is taken',
+  );
   const id = identifier('orders');
   const secret = decodeSecretData(kube.secrets.get('orders'));
   t.equal(rds.passwords.get(id), secret.password, 'instance got the Secret password');
@@ -467,14 +471,7 @@ t.test('DBInstanceAlreadyExists: own instance taken, another one refused', async
   const { rds, kube, add, live, identifier, events } = setup();
   const object = add('orders');
   const id = identifier('orders');
-  // Describe misses it (e.g. eventual consistency), create then collides.
-  const describe = rds.describeInstance.bind(rds);
-  let hide = true;
-  rds.describeInstance = async (x: string) => {
-    if (!hide) return describe(x);
-    hide = false;
-    return undefined;
-  };
+  // A new resource is not looked up first (or a lookup missed it): create then collides.
   await rds.createInstance({
     ...baseInput(id),
     tags: ownershipTags({
@@ -489,7 +486,6 @@ t.test('DBInstanceAlreadyExists: own instance taken, another one refused', async
 
   add('billing');
   const billingId = identifier('billing');
-  hide = true;
   await rds.createInstance({
     ...baseInput(billingId),
     tags: { 'stow.dev/managed-by': 'stow', 'stow.dev/uid': 'intruder', 'stow.dev/cluster': 'unit' },
@@ -497,6 +493,16 @@ t.test('DBInstanceAlreadyExists: own instance taken, another one refused', async
   await live('billing');
   t.match(condition(kube.objects.get('billing'), 'Synced'), { status: 'False', reason: 'AdoptionRefused' });
   t.ok(events.some((e) => e.type === 'Warning' && e.reason === 'AdoptionRefused'));
+  t.match(condition(kube.objects.get('billing'), 'Synced')?.message, /belongs to/);
+
+  add('ledger');
+  await rds.createInstance({ ...baseInput(identifier('ledger')), tags: {} });
+  await live('ledger');
+  t.match(
+    condition(kube.objects.get('ledger'), 'Synced'),
+    { status: 'False', reason: 'AdoptionRefused', message: /not managed by stow; to adopt it/ },
+    'an instance Stow does not manage is named as such, with how to adopt it',
+  );
 });
 
 function baseInput(identifier: string): CreateInstanceInput {
