@@ -175,11 +175,13 @@ export class AccessChecks implements AccessVerdicts {
       if (this.stopped || this.entries.get(key) !== entry || entry.run !== run) return;
       const changed = entry.verdict?.status !== verdict.status || entry.verdict?.reason !== verdict.reason;
       Object.assign(entry, { fingerprint, verdict, checkedAt: this.now(), run: undefined });
-      if (changed)
+      if (changed) {
+        const [namespace, name] = key.split('/');
         this.options.logger?.info(
-          { object: key, connectable: verdict.status, reason: verdict.reason },
+          { namespace, name, connectable: verdict.status, reason: verdict.reason },
           'access check',
         );
+      }
       if (run.waiters === 0) this.options.onVerdict(key, verdict);
     });
     return run;
