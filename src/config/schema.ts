@@ -106,6 +106,15 @@ export const OperatorConfigFile = Type.Object(
         { additionalProperties: false, default: {} },
       ),
     ),
+    awsCallBudget: Type.Optional(
+      Type.Object(
+        {
+          ratePerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 20 })),
+          burst: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 40 })),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    ),
     /** Relative to the configuration file; default: the storage rules shipped with Stow. */
     storageRulesFile: Type.Optional(Type.String()),
     storageRules: Type.Optional(StorageRules),
@@ -148,5 +157,7 @@ export interface OperatorConfig {
     /** PEM certificates the database's certificate is verified against; empty: not verified. */
     caBundle: string;
   };
+  /** RDS calls of the whole process share this budget (ADR 0024). */
+  awsCallBudget: { ratePerSecond: number; burst: number };
   storageRules: StorageRules;
 }

@@ -63,6 +63,7 @@ t.test('the shipped configuration loads with the api.md defaults', async (t) => 
     watchNamespaces: [],
     orphans: { action: 'report', graceSeconds: 86_400 },
     accessCheck: { enabled: true, timeoutSeconds: 5, caBundle: '' },
+    awsCallBudget: { ratePerSecond: 20, burst: 40 },
     storageRules: shippedRules,
   });
   t.equal(DEFAULT_CONFIG_FILE, join(PACKAGE_CONFIG_DIR, 'operator.yaml'));
