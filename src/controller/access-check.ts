@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { PostgresDB } from '../api/v1beta1.js';
 import type { OperatorConfig } from '../config/schema.js';
@@ -87,7 +88,7 @@ export interface AccessChecksOptions {
   timeoutMs: number;
   /** A verdict older than this is rechecked (in the background) by the next reconcile. */
   recheckAfterMs: number;
-  /** How long a reconcile waits for a check when asked to. */
+  /** How long a reconcile waits for a check when asked to (and while checks end within it). */
   waitMs: number;
   /** Checks running at once; more wait for a turn. */
   concurrency: number;
@@ -123,6 +124,11 @@ export class AccessChecks implements AccessVerdicts {
   private readonly turns: Array<() => void> = [];
   private running = 0;
   private stopped = false;
+  /**
+   * Set when a check outlasted a reconcile's wait, cleared by one that ends within it: while checks
+   * are slow (a network the operator cannot reach), no reconcile waits for them.
+   */
+  private slow = false;
   private readonly now: () => number;
 
   constructor(private readonly options: AccessChecksOptions) {
@@ -144,7 +150,7 @@ export class AccessChecks implements AccessVerdicts {
       return entry.verdict;
     }
     const run = this.start(key, entry, target, fingerprint);
-    if (!wait) return undefined;
+    if (!wait || this.slow) return undefined;
     run.waiters++;
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<undefined>((resolve) => {
@@ -153,6 +159,7 @@ export class AccessChecks implements AccessVerdicts {
     const verdict = await Promise.race([run.verdict, gaveUp]);
     clearTimeout(timer);
     run.waiters--;
+    if (verdict === undefined) this.slow = true;
     return this.stopped ? undefined : verdict;
   }
 
@@ -191,6 +198,7 @@ export class AccessChecks implements AccessVerdicts {
     if (this.running >= this.options.concurrency)
       await new Promise<void>((resolve) => this.turns.push(resolve));
     this.running++;
+    const started = performance.now();
     try {
       const outcome = this.stopped
         ? ({ connectable: false, reason: 'CheckFailed', detail: 'the controller stopped' } as const)
@@ -200,6 +208,7 @@ export class AccessChecks implements AccessVerdicts {
               (error: Error) =>
                 ({ connectable: false, reason: 'CheckFailed', detail: error.message }) as const,
             );
+      if (performance.now() - started < this.options.waitMs) this.slow = false;
       return verdictOf(target, outcome, this.options.timeoutMs);
     } finally {
       this.running--;
@@ -216,8 +225,11 @@ function fingerprintOf(target: AccessTarget, generation: number | undefined): st
     .digest('base64url');
 }
 
-/** How long a reconcile waits for the first check of a resource before writing its status without it. */
-const FIRST_CHECK_WAIT_MS = 1000;
+/**
+ * How long a reconcile waits for the first check of a resource before writing its status without
+ * it: a check of a database the operator can reach (TLS, SCRAM, `select 1`) takes tens of ms.
+ */
+const FIRST_CHECK_WAIT_MS = 500;
 const CONCURRENT_CHECKS = 8;
 
 /** The controller's checks as configured; undefined when the check is turned off. */

@@ -158,6 +158,21 @@ t.test('a slow first check: the reconcile stops waiting, the verdict comes to th
   t.match(await access.verdict('ns/a', target(), 1, { wait: false }), { reason: 'Timeout' }, 'remembered');
 });
 
+t.test('while checks outlast the wait, reconciles do not wait; a quick check ends that', async (t) => {
+  const { pending, check } = controlledCheck();
+  const { access } = checks(check, { waitMs: 50, concurrency: 8 });
+  t.equal(await access.verdict('ns/a', target(), 1, { wait: true }), undefined, 'this one waited in vain');
+  const unwaited = access.verdict('ns/b', target(), 1, { wait: true });
+  await sleep(0);
+  pending[1]!.resolve({ connectable: true });
+  t.equal(await unwaited, undefined, 'the next one did not wait, though its check was quick');
+  await sleep(0);
+  const waited = access.verdict('ns/c', target(), 1, { wait: true });
+  await sleep(0);
+  pending[2]!.resolve({ connectable: true });
+  t.match(await waited, { status: 'True' }, 'after a quick check, reconciles wait again');
+});
+
 t.test('a check of an older target, or of a forgotten resource, says nothing', async (t) => {
   const { pending, check } = controlledCheck();
   const { access, late } = checks(check);
