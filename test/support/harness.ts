@@ -135,6 +135,7 @@ export async function installCrd(cp: ControlPlane): Promise<void> {
   if (waited.code !== 0) throw new Error(`CRD not established: ${waited.stderr}`);
 }
 
+/** `emulatorDelays`: the emulator's options (delays, and `servers: 'postgres'` for real servers). */
 export async function startHarness(
   options: { emulatorDelays?: Parameters<typeof startRdsEmulator>[0] } = {},
 ): Promise<Harness> {
@@ -167,6 +168,8 @@ export async function startHarness(
   const logs = new LogCapture();
   const counter = new RequestCounter();
   const config = testConfig();
+  // With real servers behind the instances there is something to connect to.
+  if (emulator.servers === 'postgres') config.accessCheck = { ...config.accessCheck, enabled: true };
   const running: RunningController[] = [];
   let replica = 0;
 

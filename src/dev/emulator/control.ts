@@ -110,6 +110,7 @@ export class EmulatorControl {
     const instance = this.state.requireInstance(normalizeIdentifier(identifier, 'DBInstanceIdentifier'));
     this.lifecycle.cancel(instance.identifier);
     this.state.removeInstance(instance.identifier);
+    this.lifecycle.releaseServer(instance);
   }
 
   releaseHeldResponses(): number {
@@ -119,6 +120,7 @@ export class EmulatorControl {
   /** Back to an empty account with the start-up delays and faults. */
   reset(): void {
     this.lifecycle.close();
+    void this.lifecycle.stopServers();
     this.state.clear();
     this.callLog.reset();
     this.held.releaseAll();

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { ServerMode } from './instance-servers.js';
 
 /** How long an instance stays in each transitional status, in milliseconds. */
 export interface StateDelays {
@@ -34,6 +35,11 @@ export interface RdsEmulatorOptions {
   /** How many recent calls `calls()` keeps; counters are never trimmed. */
   callLogLimit?: number;
   logger?: FastifyBaseLogger;
+  /**
+   * `postgres`: a real PostgreSQL server behind every instance created through the Query API;
+   * `none`: no process at all. Default: $STOW_EMULATOR_SERVERS, else `none`.
+   */
+  servers?: ServerMode;
 }
 
 export const defaultDelays: Readonly<StateDelays> = {

@@ -7,7 +7,7 @@ import { GROUP, PLURAL } from '../../api/constants.js';
 import { buildAllCrds, buildCrd } from '../../api/crd.js';
 import { type RunFlags, type RunningOperator, startOperator } from '../../operator.js';
 import { makeDevCerts } from '../control-plane/certs.js';
-import { type RdsEmulator, type StateDelays, startRdsEmulator } from '../emulator/index.js';
+import { type RdsEmulator, type ServerMode, type StateDelays, startRdsEmulator } from '../emulator/index.js';
 import {
   type ControlPlane,
   type ControlPlaneUser,
@@ -30,7 +30,7 @@ export interface LocalEnvironmentOptions {
   /** Users (besides the admin) the API server authenticates by token; see `controlPlane.tokens`. */
   users?: ControlPlaneUser[];
   /** Start the RDS emulator and point the operator at it (AWS_ENDPOINT_URL_RDS). */
-  rdsEmulator?: { delays?: Partial<StateDelays> };
+  rdsEmulator?: { delays?: Partial<StateDelays>; servers?: ServerMode };
   log?: (line: string) => void;
 }
 
@@ -113,6 +113,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       emulator = await startRdsEmulator({
         port: 0,
         ...(opts.rdsEmulator.delays ? { delays: opts.rdsEmulator.delays } : {}),
+        ...(opts.rdsEmulator.servers ? { servers: opts.rdsEmulator.servers } : {}),
       });
       stops.unshift(() => emulator!.close());
       // The SDK's default chain reads these; the emulator accepts any credentials.
