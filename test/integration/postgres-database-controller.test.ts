@@ -1,6 +1,7 @@
 // Issue 13, PostgresDatabase: the controller against the real API server and the emulator with a real
 // PostgreSQL server behind the instance. One instance in namespace `databases`, shared by a policy
 // with the namespaces labelled tenant=true; teams a and b place databases on it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import t from 'tap';
 import { POSTGRES_DATABASES, type PostgresDatabase } from '../../src/api/postgres-database.js';
@@ -322,6 +323,17 @@ t.test('rotation on request: the old password fails, the new one works, an Event
   );
   const again = await secretData('team-a', 'orders-orders-app');
   t.equal(again.password, after.password, 'the same request does not rotate again');
+
+  await controller.waitIdle();
+  h.counter.reset();
+  await kubectl(['annotate', 'postgresdatabase', 'orders', '-n', 'team-a', 'example.com/touched=1']);
+  await sleep(500);
+  await controller.waitIdle();
+  t.same(
+    h.counter.writes.filter((write) => write.includes('/namespaces/team-a/')),
+    [],
+    'a reconcile of a database in place writes nothing',
+  );
 });
 
 t.test('a failure between setting the password and promoting it leaves a working pair', async (t) => {
