@@ -19,6 +19,7 @@ import {
   type RunningController,
   startController,
 } from './controller/index.js';
+import { postgresDatabaseKind } from './controller/postgres-database/controller.js';
 import { createKubeClient } from './kube/client.js';
 import { PolicyStore } from './policy/store.js';
 import { subjectAccessReviewAuthorizer } from './admission/adoption-authorizer.js';
@@ -165,7 +166,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
 export const LEASE_NAME = 'stow-controller';
 
 /** The kinds the controller reconciles, under one leader election: a new kind is one line here. */
-export const RECONCILED_KINDS: readonly KindRegistration[] = [postgresDBKind];
+export const RECONCILED_KINDS: readonly KindRegistration[] = [postgresDBKind, postgresDatabaseKind];
 
 /** The controller, leader-elected on a Lease in the pod's namespace, named after the pod. */
 function startElectedController(opts: {

@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { PostgresDB, PostgresDBSpec, PostgresDBStatus } from './v1beta1.js';
+import { PASSWORD_ROTATION_DAYS, PostgresDB, PostgresDBSpec, PostgresDBStatus } from './v1beta1.js';
 
 /**
  * What the v1beta1 CRD schema says beyond the TypeBox types (ADR 0019): the limits that hold whatever
@@ -55,6 +55,7 @@ export const SPEC_BOUNDS: Readonly<Record<string, Keywords>> = {
   'tags.*': { maxLength: 256 },
   secretName: { maxLength: 253, pattern: `^${DNS_LABEL_BODY}(\\.${DNS_LABEL_BODY})*$` },
   serviceName: { maxLength: 63, pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$' },
+  'passwordRotation.everyDays': PASSWORD_ROTATION_DAYS,
 };
 
 /** By path under `status`: conditions are a map keyed by type, for server-side apply and merges. */

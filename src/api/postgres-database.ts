@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { DATABASE_KIND, DATABASE_PLURAL, GROUP, HUB_VERSION } from './constants.js';
 import { ObjectMeta } from './meta.js';
 import type { ResourceType } from './resource-type.js';
-import { Condition, Phase } from './v1beta1.js';
+import { Condition, PASSWORD_ROTATION_DAYS, Phase, passwordRotationSchema } from './v1beta1.js';
 
 export const DATABASE_ACCESS = ['readWrite', 'readOnly'] as const;
 export type DatabaseAccess = (typeof DATABASE_ACCESS)[number];
@@ -96,6 +96,7 @@ export const PostgresDatabaseSpec = Type.Object(
         description: "Secret receiving the owner's credentials. Default: metadata.name. Immutable.",
       }),
     ),
+    passwordRotation: Type.Optional(passwordRotationSchema(PASSWORD_ROTATION_DAYS)),
   },
   { description: 'Desired state of the database.' },
 );

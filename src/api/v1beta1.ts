@@ -77,6 +77,26 @@ export const EncryptionSpec = Type.Object(
   { description: 'Storage encryption. Storage is always encrypted.' },
 );
 
+/** Days between scheduled password rotations: at least one, at most ten years. */
+export const PASSWORD_ROTATION_DAYS = { minimum: 1, maximum: 3650 } as const;
+
+/**
+ * A schedule of password rotations. `bounds` puts the limits into the schema itself (PostgresDatabase);
+ * PostgresDB's admission schema stays without them, and its CRD gets them from crd-bounds.ts (ADR 0019).
+ */
+export function passwordRotationSchema(bounds: { minimum?: number; maximum?: number } = {}) {
+  return Type.Object(
+    {
+      everyDays: Type.Integer({
+        ...bounds,
+        description:
+          'Rotate the password(s) this many days after the last rotation (1-3650). Rotation on request: the annotation stow.dev/rotate-password.',
+      }),
+    },
+    { description: 'Scheduled password rotation. Absent: passwords change only on request.' },
+  );
+}
+
 export const PostgresDBSpec = Type.Object(
   {
     instanceClass: Type.String({ description: 'RDS instance class, db.<family>.<size>, e.g. db.t3.small.' }),
@@ -138,6 +158,7 @@ export const PostgresDBSpec = Type.Object(
         description: 'ExternalName Service pointing at the instance. Default: metadata.name. Immutable.',
       }),
     ),
+    passwordRotation: Type.Optional(passwordRotationSchema()),
   },
   { description: 'Desired state of the PostgreSQL database.' },
 );

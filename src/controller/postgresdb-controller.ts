@@ -44,7 +44,7 @@ export interface ResyncReport {
  * finalizer the first reconcile adds (that would cost every new resource a second reconcile); the
  * finalizer taken away by someone else is put back.
  */
-export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean {
+export function needsReconcile<T extends Reconciled>(previous: T, next: T): boolean {
   const a = previous.metadata;
   const b = next.metadata;
   return (
@@ -66,7 +66,10 @@ export function awaitsReconcile(object: PostgresDB): boolean {
   );
 }
 
-function hasFinalizer(object: PostgresDB): boolean {
+/** What needsReconcile reads of an object of any kind the controller reconciles. */
+type Reconciled = Pick<PostgresDB, 'metadata'>;
+
+function hasFinalizer(object: Reconciled): boolean {
   return object.metadata.finalizers?.includes(FINALIZER) ?? false;
 }
 

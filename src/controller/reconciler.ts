@@ -37,6 +37,7 @@ import {
   ANNOTATION_PASSWORD_RESET,
   ANNOTATION_RESET_MASTER_PASSWORD,
 } from './labels.js';
+import { newMasterSecretAnnotations, rotateMasterPassword } from './master-rotation.js';
 import { isOwnedBy, ownerReference } from './owner.js';
 import { generatePassword } from './password.js';
 import { describeFailure, ReconcileError, StaleObservation, settleFailure } from './reconcile-error.js';
@@ -65,6 +66,7 @@ export async function reconcileLive(
     await step.ensureSecretWithPassword();
     await step.createOrUpdateInstance();
     await step.resetPasswordIfPending();
+    await step.rotateMasterPassword();
     await step.ensureTags();
     await step.fillConnectionKeys();
     await step.ensureService();
@@ -288,13 +290,16 @@ class LiveReconcile {
       : { password: generatePassword(), reset: false };
     this.beforeWrite();
     const credentials: Credentials = { ...this.credentialsWithout(), password: source.password };
-    const pendingReset = source.reset ? { [ANNOTATION_PASSWORD_RESET]: 'pending' } : undefined;
+    const annotations = {
+      ...newMasterSecretAnnotations(this.object, this.context.now()),
+      ...(source.reset ? { [ANNOTATION_PASSWORD_RESET]: 'pending' } : {}),
+    };
     const secret = newSecret(
       name,
       this.identity.namespace,
       ownerReference(this.object),
       secretContents(credentials),
-      pendingReset,
+      annotations,
     );
     try {
       return await this.context.kube.createSecret(secret, this.signal);
@@ -427,6 +432,24 @@ class LiveReconcile {
       'PasswordSet',
       `Set a new master password on RDS instance ${instance.identifier}, as asked by ${ANNOTATION_RESET_MASTER_PASSWORD}`,
     );
+  }
+
+  /** On request or schedule: master-rotation.ts, which leaves the Secret with a working password at every step. */
+  async rotateMasterPassword(): Promise<void> {
+    if (!this.instance || !this.secret) return;
+    const run = { context: this.context, object: this.object, signal: this.signal };
+    const rotated = await rotateMasterPassword(
+      { ...run, beforeWrite: () => this.beforeWrite(), event: (...args) => this.event(...args) },
+      {
+        instance: this.instance,
+        secret: this.secret,
+        password: this.password!,
+        credentials: this.credentialsWithout(),
+      },
+    );
+    this.instance = rotated.instance;
+    this.secret = rotated.secret;
+    this.password = rotated.password;
   }
 
   /** Adds the tags the instance lacks, removes the ones Stow put there that are no longer wanted. */

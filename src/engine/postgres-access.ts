@@ -1,12 +1,5 @@
-import { Client } from 'pg';
-import {
-  type AccessCheckOptions,
-  type AccessOutcome,
-  type AccessTarget,
-  accessFailureOf,
-  tlsOptionsFor,
-  withoutPassword,
-} from './access.js';
+import { type AccessCheckOptions, type AccessOutcome, type AccessTarget, accessFailureOf } from './access.js';
+import { openPostgresSession, SessionError, type SqlSession } from './postgres-session.js';
 
 class CheckTimeout extends Error {
   constructor(timeoutMs: number) {
@@ -19,38 +12,31 @@ export async function checkPostgresAccess(
   target: AccessTarget,
   { timeoutMs, caBundle }: AccessCheckOptions,
 ): Promise<AccessOutcome> {
-  const client = new Client({
-    host: target.address,
-    port: target.port,
-    user: target.username,
-    password: target.password,
-    database: target.databaseName,
-    ssl: tlsOptionsFor(target.sslmode, caBundle),
-    application_name: 'stow-access-check',
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
+  const opening = openPostgresSession(target, {
+    timeoutMs,
+    ...(caBundle === undefined ? {} : { caBundle }),
+    applicationName: 'stow-access-check',
   });
-  // A connection that breaks after the check must not become an unhandled 'error' event.
-  client.on('error', () => {});
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CheckTimeout(timeoutMs)), timeoutMs + 100);
   });
   try {
-    await Promise.race([
-      (async () => {
-        await client.connect();
-        await client.query('select 1');
-      })(),
-      deadline,
-    ]);
+    await Promise.race([opening.then((session: SqlSession) => session.query('select 1')), deadline]);
     return { connectable: true };
   } catch (error) {
-    const reason = error instanceof CheckTimeout ? 'Timeout' : accessFailureOf(error);
-    const detail = String((error as Error)?.message ?? error);
-    return { connectable: false, reason, detail: withoutPassword(detail, target.password) };
+    if (error instanceof CheckTimeout)
+      return { connectable: false, reason: 'Timeout', detail: error.message };
+    if (!(error instanceof SessionError)) throw error;
+    // A statement refused after logging in (a server shutting down, say) is read by its SQLSTATE.
+    const reason =
+      error.reason === 'SqlFailed'
+        ? accessFailureOf({ code: error.sqlState, message: error.message })
+        : error.reason;
+    return { connectable: false, reason, detail: error.message };
   } finally {
     clearTimeout(timer);
-    void client.end().catch(() => undefined);
+    // Also when the deadline came first: the session, once open, is closed.
+    void opening.then((session) => session.end()).catch(() => undefined);
   }
 }

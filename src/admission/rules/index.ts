@@ -18,6 +18,7 @@ import {
 import {
   settingsWarnings,
   validateBackupRetention,
+  validatePasswordRotation,
   validateEngineVersion,
   validateKmsKey,
   validateSecurityGroups,
@@ -83,6 +84,7 @@ const RULES: readonly Rule[] = [
   ({ spec }) => (spec.databaseName === undefined ? [] : validateDatabaseName(spec.databaseName)),
   ({ spec, config }) => validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername),
   ({ spec }) => validateBackupRetention(spec.backup?.retentionDays),
+  ({ spec }) => validatePasswordRotation(spec.passwordRotation?.everyDays),
   ({ spec }) => validateWindows(spec.backup?.window, spec.maintenanceWindow),
   ({ spec }) => validateKmsKey(spec.encryption?.kmsKeyId),
   ({ spec }) => validateSubnetGroupName(spec.subnetGroupName),

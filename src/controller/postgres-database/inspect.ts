@@ -1,4 +1,4 @@
-import { type Marker, parseMarker } from './markers.js';
+import { type Marker, markerText, parseMarker } from './markers.js';
 
 /** A parameterised query: names travel as values ($1), never inside the text. */
 export interface SqlQuery {
@@ -51,15 +51,24 @@ FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) $1`,
   };
 }
 
-export function inspectRolesQuery(roleNames: readonly string[]): SqlQuery {
-  return {
-    text: `SELECT r.rolname AS name, r.rolcanlogin AS "canLogin", r.rolsuper AS superuser,
+/**
+ * The roles of these names and, given the resource (`namespace/name`), every role its marker names:
+ * a user removed from the spec is found by its marker, whatever status remembers.
+ */
+export function inspectRolesQuery(roleNames: readonly string[], resource?: string): SqlQuery {
+  const columns = `SELECT r.rolname AS name, r.rolcanlogin AS "canLogin", r.rolsuper AS superuser,
   r.rolcreaterole AS "createRole", r.rolcreatedb AS "createDb", r.rolreplication AS replication,
   r.rolbypassrls AS "bypassRls",
   pg_catalog.pg_has_role(CURRENT_USER, r.oid, 'USAGE') AS "masterHasPrivileges",
   pg_catalog.shobj_description(r.oid, 'pg_authid') AS comment
-FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])`,
-    values: [[...roleNames]],
+FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])`;
+  if (resource === undefined) return { text: columns, values: [[...roleNames]] };
+  const marker = markerText({ resource });
+  return {
+    text: `${columns}
+  OR pg_catalog.shobj_description(r.oid, 'pg_authid') OPERATOR(pg_catalog.=) $2
+  OR pg_catalog.starts_with(pg_catalog.shobj_description(r.oid, 'pg_authid'), $3)`,
+    values: [[...roleNames], marker, `${marker} `],
   };
 }
 

@@ -363,7 +363,10 @@ export function dropSteps(desired: DesiredDatabase, observed: ObservedInstance):
         `drop database "${database.name}"`,
       ),
     );
-  for (const { name } of [...desired.users, { name: desired.owner }]) {
+  // The users, any other role marked for this resource (a user removed earlier), the owner last.
+  const users = desired.users.map((user) => user.name);
+  const others = [...observed.roles.keys()].filter((name) => name !== desired.owner && !users.includes(name));
+  for (const name of [...users, ...others, desired.owner]) {
     if (isOurs(desired, observed.roles.get(name)))
       steps.push(step('instance', `DROP ROLE IF EXISTS ${id(name)}`, `drop role "${name}"`));
   }

@@ -853,3 +853,108 @@ t.test('no secret value in events, status or errors', async (t) => {
   const visible = JSON.stringify({ events, status: kube.objects.get('orders')?.status });
   t.notOk(visible.includes(password));
 });
+
+/** A PostgresDB `orders` Ready on an available instance, its password, and the setup. */
+async function readyOrders() {
+  const setupResult = setup();
+  const { rds, kube, add, live, identifier } = setupResult;
+  add('orders');
+  await live('orders');
+  const id = identifier('orders');
+  rds.becomeAvailable(id);
+  await live('orders');
+  const password = decodeSecretData(kube.secrets.get('orders')).password!;
+  const askRotation = (value: string) => {
+    kube.objects.get('orders')!.metadata.annotations = { 'stow.dev/rotate-password': value };
+  };
+  return { ...setupResult, id, password, askRotation };
+}
+
+t.test(
+  'master rotation: the new password is pending in the Secret, set through RDS, then promoted',
+  async (t) => {
+    const { rds, kube, events, live, id, password, askRotation } = await readyOrders();
+    askRotation('2026-01-01T00:00:00Z');
+    t.same(await live('orders'), {}, 'the fake RDS stays available');
+    let data = decodeSecretData(kube.secrets.get('orders'));
+    const pending = data['pending-password']!;
+    t.equal(data.password, password, 'the Secret keeps the current password');
+    t.equal(rds.passwords.get(id), pending, 'RDS was sent the pending one');
+    t.equal(kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-rotation'], 'sent');
+
+    rds.instances.get(id)!.pending.masterUserPassword = true;
+    await live('orders');
+    t.equal(decodeSecretData(kube.secrets.get('orders')).password, password, 'not while RDS applies it');
+
+    delete rds.instances.get(id)!.pending.masterUserPassword;
+    await live('orders');
+    data = decodeSecretData(kube.secrets.get('orders'));
+    t.equal(data.password, pending, 'promoted once RDS has applied it');
+    t.equal(data.DB_PASSWORD, pending);
+    t.match(data.uri, `:${pending}@`);
+    t.notOk(data['pending-password']);
+    t.match(kube.secrets.get('orders')?.metadata.annotations, {
+      'stow.dev/password-rotation-request': '2026-01-01T00:00:00Z',
+      'stow.dev/password-rotated-at': '2025-01-01T00:00:00.000Z',
+    });
+    t.notOk(kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-rotation']);
+    t.same(
+      events.map((event) => event.reason).filter((reason) => reason.startsWith('Password')),
+      ['PasswordRotating', 'PasswordRotated'],
+    );
+    const modifies = rds.calls.filter((call) => call === 'modify').length;
+    await live('orders');
+    t.equal(
+      rds.calls.filter((call) => call === 'modify').length,
+      modifies,
+      'the same request: no new rotation',
+    );
+    t.notOk(JSON.stringify({ events, status: kube.objects.get('orders')?.status }).includes(pending));
+  },
+);
+
+t.test('master rotation: a crash after ModifyDBInstance sends the same password again', async (t) => {
+  const { rds, kube, live, id, password, askRotation } = await readyOrders();
+  askRotation('r1');
+  const patchSecret = kube.patchSecret.bind(kube);
+  kube.patchSecret = async (namespace, name, patch) => {
+    if (JSON.stringify(patch).includes('"sent"')) throw new KubeApiError(503, 'ServiceUnavailable', 'gone');
+    return patchSecret(namespace, name, patch);
+  };
+  await t.rejects(live('orders'), /gone/, 'the mark could not be written');
+  const pending = decodeSecretData(kube.secrets.get('orders'))['pending-password']!;
+  t.equal(rds.passwords.get(id), pending);
+  t.equal(
+    decodeSecretData(kube.secrets.get('orders')).password,
+    password,
+    'a working pair: pending is RDS’s',
+  );
+  kube.patchSecret = patchSecret;
+  await live('orders');
+  t.equal(rds.passwords.get(id), pending, 'sent again: the same password');
+  await live('orders');
+  t.equal(decodeSecretData(kube.secrets.get('orders')).password, pending);
+});
+
+t.test('master rotation on schedule: everyDays after the last one', async (t) => {
+  const { rds, kube, context, live, id, password } = await readyOrders();
+  kube.objects.get('orders')!.spec.passwordRotation = { everyDays: 30 };
+  t.equal(
+    kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-rotated-at'],
+    '2025-01-01T00:00:00.000Z',
+    'a new Secret records when its password was set',
+  );
+  context.now = () => new Date('2025-01-30T00:00:00Z');
+  await live('orders');
+  t.equal(rds.passwords.get(id), password, 'not due after 29 days');
+  context.now = () => new Date('2025-01-31T00:00:00Z');
+  await live('orders');
+  await live('orders');
+  const data = decodeSecretData(kube.secrets.get('orders'));
+  t.not(data.password, password);
+  t.equal(rds.passwords.get(id), data.password);
+  t.equal(
+    kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-rotated-at'],
+    '2025-01-31T00:00:00.000Z',
+  );
+});

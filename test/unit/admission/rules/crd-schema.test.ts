@@ -58,6 +58,8 @@ t.test('each bound is also a rule: one field past it, and admission names that f
     ['spec.databaseName', { databaseName: 'orders-db' }],
     ['spec.masterUsername', { masterUsername: 'a'.repeat(17) }],
     ['spec.backup.retentionDays', { backup: { retentionDays: 36 } }],
+    ['spec.passwordRotation.everyDays', { passwordRotation: { everyDays: 0 } }],
+    ['spec.passwordRotation.everyDays', { passwordRotation: { everyDays: 3651 } }],
     ['spec.backup.window', { backup: { window: '24:00-01:00' } }],
     ['spec.encryption.kmsKeyId', { encryption: { kmsKeyId: 'my-key' } }],
     ['spec.subnetGroupName', { subnetGroupName: 'a'.repeat(256) }],

@@ -240,3 +240,13 @@ t.test('UPDATE: immutable fields keep their values; an unchanged spec is not che
     "ratcheting: an unrelated change is not blocked by a stored name today's rules refuse",
   );
 });
+
+t.test('scheduled password rotation: 1-3650 days, an integer', async (t) => {
+  t.same(databaseErrors({ passwordRotation: { everyDays: 30 } }), []);
+  t.same(databaseErrors({ passwordRotation: { everyDays: 0 } }), [
+    'spec.passwordRotation.everyDays: expected integer to be greater or equal to 1 (got 0)',
+  ]);
+  t.same(databaseErrors({ passwordRotation: { everyDays: 3651 } }), [
+    'spec.passwordRotation.everyDays: expected integer to be less or equal to 3650 (got 3651)',
+  ]);
+});
