@@ -138,6 +138,7 @@ t.test("controller-runtime's families, named and labelled as its dashboards expe
   const postgresdb = { controller: 'postgresdb' };
   t.same(
     labelSets(families.get('controller_runtime_reconcile_total'))
+      .filter((set) => set.controller === 'postgresdb')
       .map((set) => set.result)
       .sort(),
     ['error', 'requeue', 'requeue_after', 'success'],

@@ -184,8 +184,9 @@ t.test('an invalid object written with webhooks off: Synced=False, no AWS call',
     'no RDS call about it',
   );
   t.notOk(instanceOf(id));
-  const warning = (await h.events()).find(
-    (e) => e.involvedObject.name === 'invalid' && e.reason === 'InvalidSpec',
+  // The Event follows the status write.
+  const warning = await h.waitFor('the InvalidSpec Event', async () =>
+    (await h.events()).find((e) => e.involvedObject.name === 'invalid' && e.reason === 'InvalidSpec'),
   );
   t.equal(warning?.type, 'Warning');
   await h.remove('invalid');
