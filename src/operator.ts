@@ -25,6 +25,7 @@ import { subjectAccessReviewAuthorizer } from './admission/adoption-authorizer.j
 import { admissionRoutes } from './admission/plugin.js';
 import { postgresDatabaseAdmission } from './admission/postgres-database.js';
 import { postgresDBAdmission } from './admission/postgresdb.js';
+import { postgresDBSnapshotAdmission } from './admission/postgres-db-snapshot.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 
 export interface RunFlags {
@@ -110,7 +111,12 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
       logger,
       registry,
       tls: certWatcher.initial,
-      routes: [admissionRoutes([admission, postgresDatabaseAdmission(config, { policies })], logger)],
+      routes: [
+        admissionRoutes(
+          [admission, postgresDatabaseAdmission(config, { policies }), postgresDBSnapshotAdmission()],
+          logger,
+        ),
+      ],
       plugins: [async (app) => app.register(conversionPlugin, { registry, logger })],
     });
     webhookServer = server;

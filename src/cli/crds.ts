@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { buildCrd, buildDatabaseCrd, buildPolicyCrd, type CrdOptions } from '../api/crd.js';
+import { buildCrd, buildDatabaseCrd, buildPolicyCrd, buildSnapshotCrd, type CrdOptions } from '../api/crd.js';
 
 export interface CrdsFlags {
   'webhook-url'?: string;
@@ -30,9 +30,13 @@ export function renderDatabaseCrd(): string {
   return generated(buildDatabaseCrd());
 }
 
+export function renderSnapshotCrd(): string {
+  return generated(buildSnapshotCrd());
+}
+
 /** What `stow crds` prints: every CRD, as YAML documents. */
 export function renderAllCrds(flags: CrdsFlags): string {
-  return [renderCrds(flags), renderPolicyCrd(), renderDatabaseCrd()].join('---\n');
+  return [renderCrds(flags), renderPolicyCrd(), renderDatabaseCrd(), renderSnapshotCrd()].join('---\n');
 }
 
 function generated(crd: Record<string, unknown>): string {

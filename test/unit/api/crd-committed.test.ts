@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { renderCrds, renderDatabaseCrd, renderPolicyCrd } from '../../../src/cli/crds.js';
+import { renderCrds, renderDatabaseCrd, renderPolicyCrd, renderSnapshotCrd } from '../../../src/cli/crds.js';
 
 const committed = (name: string) =>
   fileURLToPath(new URL(`../../../../helm/stow/files/${name}.stow.dev.yaml`, import.meta.url));
@@ -18,6 +18,7 @@ t.test('the committed CRD is what `stow crds` generates from the schemas', async
 for (const [kind, file, render] of [
   ['policy', 'postgresdbpolicies', renderPolicyCrd],
   ['PostgresDatabase', 'postgresdatabases', renderDatabaseCrd],
+  ['PostgresDBSnapshot', 'postgresdbsnapshots', renderSnapshotCrd],
 ] as const) {
   t.test(`the committed ${kind} CRD is what \`stow crds\` generates from the schemas`, async (t) => {
     t.equal(
