@@ -16,6 +16,7 @@ import {
   type StateDelays,
 } from './options.js';
 import { queryApi } from './query-api.js';
+import { SnapshotLifecycle } from './snapshots.js';
 import { EmulatorState } from './state.js';
 
 export const adminPrefix = '/_emulator';
@@ -65,7 +66,13 @@ export function buildEmulatorServer(options: Omit<RdsEmulatorOptions, 'port' | '
   const callLog = new CallLog(options.callLogLimit ?? defaultCallLogLimit);
   const held = new HeldResponses();
   const lifecycle = new InstanceLifecycle(state, initial.delays);
-  const control = new EmulatorControl(state, lifecycle, faults, callLog, held, initial);
+  const snapshots = new SnapshotLifecycle(
+    state,
+    lifecycle,
+    () => faults.failsSnapshots(),
+    options.instanceData,
+  );
+  const control = new EmulatorControl(state, lifecycle, faults, callLog, held, initial, snapshots);
 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -74,11 +81,12 @@ export function buildEmulatorServer(options: Omit<RdsEmulatorOptions, 'port' | '
     forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false } },
   });
-  app.register(queryApi({ context: { state, lifecycle }, faults, callLog, held }));
+  app.register(queryApi({ context: { state, lifecycle, snapshots }, faults, callLog, held }));
   app.register(adminApi(control), { prefix: adminPrefix });
   app.addHook('onClose', async () => {
     held.releaseAll();
     lifecycle.close();
+    snapshots.close();
     faults.close();
   });
   return { app, control };

@@ -7,9 +7,11 @@ import type {
   CreateSnapshotInput,
   DeleteInstanceInput,
   InstanceModifications,
+  PointInTime,
   RdsGateway,
   RdsInstance,
   RdsSnapshot,
+  RestoreInstanceInput,
 } from '../../../src/aws/types.js';
 import type { OperatorConfig } from '../../../src/config/schema.js';
 import { decodeSecretData } from '../../../src/controller/connection-secret.js';
@@ -113,6 +115,41 @@ class FakeRds implements RdsGateway {
   async describeSnapshot(id: string) {
     this.calls.push('describeSnapshot');
     return this.snapshots.get(id);
+  }
+  async listSnapshotsPage() {
+    return { snapshots: [...this.snapshots.values()] };
+  }
+  async deleteSnapshot(id: string) {
+    this.calls.push(`deleteSnapshot:${id}`);
+    const snapshot = this.snapshots.get(id)!;
+    this.snapshots.delete(id);
+    return snapshot;
+  }
+  async restoreFromSnapshot(snapshotIdentifier: string, input: RestoreInstanceInput) {
+    this.calls.push(`restore:${snapshotIdentifier}`);
+    return this.restored(input);
+  }
+  async restoreToPointInTime(source: PointInTime, input: RestoreInstanceInput) {
+    this.calls.push(`restoreToPointInTime:${source.sourceInstanceIdentifier}@${source.time ?? 'latest'}`);
+    return this.restored(input);
+  }
+  /** A restored instance: the source's master user and password (here, fixed ones). */
+  private restored(input: RestoreInstanceInput) {
+    const instance: RdsInstance = {
+      ...input,
+      arn: `arn:aws:rds:us-east-1:1:db:${input.identifier}`,
+      status: 'creating',
+      engineVersion: '15.7',
+      masterUsername: 'source_admin',
+      databaseName: 'source',
+      storageEncrypted: true,
+      securityGroupIds: input.securityGroupIds ?? [],
+      pending: {},
+      tags: { ...input.tags },
+    };
+    this.instances.set(input.identifier, instance);
+    this.passwords.set(input.identifier, 'the-source-password');
+    return structuredClone(instance);
   }
   async addTags(arn: string, tags: Record<string, string>) {
     this.calls.push('addTags');
