@@ -16,6 +16,7 @@ import { buildMetricsServer, buildWebhookServer, replaceCertificate } from './se
 import {
   type KindRegistration,
   postgresDBKind,
+  postgresDBSnapshotKind,
   type RunningController,
   startController,
 } from './controller/index.js';
@@ -171,7 +172,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
 export const LEASE_NAME = 'stow-controller';
 
 /** The kinds the controller reconciles, under one leader election: a new kind is one line here. */
-export const RECONCILED_KINDS: readonly KindRegistration[] = [postgresDBKind];
+export const RECONCILED_KINDS: readonly KindRegistration[] = [postgresDBKind, postgresDBSnapshotKind];
 
 /** The controller, leader-elected on a Lease in the pod's namespace, named after the pod. */
 function startElectedController(opts: {

@@ -43,7 +43,7 @@ export interface ResyncReport {
  * finalizer the first reconcile adds (that would cost every new resource a second reconcile); the
  * finalizer taken away by someone else is put back.
  */
-export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean {
+export function needsReconcile<T extends Pick<PostgresDB, 'metadata'>>(previous: T, next: T): boolean {
   const a = previous.metadata;
   const b = next.metadata;
   return (
@@ -65,7 +65,7 @@ export function awaitsReconcile(object: PostgresDB): boolean {
   );
 }
 
-function hasFinalizer(object: PostgresDB): boolean {
+function hasFinalizer(object: Pick<PostgresDB, 'metadata'>): boolean {
   return object.metadata.finalizers?.includes(FINALIZER) ?? false;
 }
 

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import { buildCrd, buildPolicyCrd } from '../../src/api/crd.js';
+import { buildCrd, buildPolicyCrd, buildSnapshotCrd } from '../../src/api/crd.js';
 import { type PostgresDB, POSTGRESDBS } from '../../src/api/v1beta1.js';
 import type { OperatorConfig } from '../../src/config/schema.js';
 import { RECONCILED_KINDS } from '../../src/operator.js';
@@ -120,7 +120,7 @@ export function awsEnvironment(emulator: RdsEmulator): Record<string, string> {
 }
 
 export async function installCrd(cp: ControlPlane): Promise<void> {
-  const crds = [buildCrd({ versions: ['v1beta1'] }), buildPolicyCrd()];
+  const crds = [buildCrd({ versions: ['v1beta1'] }), buildPolicyCrd(), buildSnapshotCrd()];
   const applied = await cp.kubectl(['apply', '-f', '-'], {
     input: crds.map((crd) => JSON.stringify(crd)).join('\n'),
   });
@@ -131,6 +131,7 @@ export async function installCrd(cp: ControlPlane): Promise<void> {
     '--timeout=60s',
     'crd/postgresdbs.stow.dev',
     'crd/postgresdbpolicies.stow.dev',
+    'crd/postgresdbsnapshots.stow.dev',
   ]);
   if (waited.code !== 0) throw new Error(`CRD not established: ${waited.stderr}`);
 }

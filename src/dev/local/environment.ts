@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { CRD_NAME, POLICY_CRD_NAME } from '../../api/constants.js';
-import { buildCrd, buildPolicyCrd } from '../../api/crd.js';
+import { CRD_NAME, POLICY_CRD_NAME, SNAPSHOT_CRD_NAME } from '../../api/constants.js';
+import { buildCrd, buildPolicyCrd, buildSnapshotCrd } from '../../api/crd.js';
 import { type RunFlags, type RunningOperator, startOperator } from '../../operator.js';
 import { makeDevCerts } from '../control-plane/certs.js';
 import { type RdsEmulator, type StateDelays, startRdsEmulator } from '../emulator/index.js';
@@ -122,6 +122,11 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     await mustSucceed(
       await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${POLICY_CRD_NAME}`]),
       'waiting for the PostgresDBPolicy CRD',
+    );
+    await mustSucceed(await apply(buildSnapshotCrd()), 'installing the PostgresDBSnapshot CRD');
+    await mustSucceed(
+      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${SNAPSHOT_CRD_NAME}`]),
+      'waiting for the PostgresDBSnapshot CRD',
     );
     if (webhookUrl && (opts.admissionWebhooks ?? true)) {
       await mustSucceed(
