@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import type { PolicySource } from '../policy/store.js';
+import { POSTGRESDB_SNAPSHOTS, type PostgresDBSnapshot } from '../api/postgres-db-snapshot.js';
 import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
 import type { EventSink as KubeEventSink, EventType } from '../kube/events.js';
 import { objectReference } from '../kube/references.js';
@@ -24,6 +25,12 @@ export interface KubeOps {
   getService(namespace: string, name: string, signal?: AbortSignal): Promise<Service | undefined>;
   createService(service: Service, signal?: AbortSignal): Promise<Service>;
   patchService(namespace: string, name: string, patch: unknown, signal?: AbortSignal): Promise<Service>;
+  getPostgresDBSnapshot(
+    namespace: string,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<PostgresDBSnapshot | undefined>;
+  createPostgresDBSnapshot(object: PostgresDBSnapshot, signal?: AbortSignal): Promise<PostgresDBSnapshot>;
 }
 
 export function kubeOps(kube: KubeResources): KubeOps {
@@ -40,6 +47,9 @@ export function kubeOps(kube: KubeResources): KubeOps {
     createService: (service, signal) => kube.create(SERVICES, service, signal),
     patchService: (namespace, name, patch, signal) =>
       kube.patch(SERVICES, { namespace, name }, patch, { signal }),
+    getPostgresDBSnapshot: (namespace, name, signal) =>
+      kube.get(POSTGRESDB_SNAPSHOTS, { namespace, name }, signal),
+    createPostgresDBSnapshot: (object, signal) => kube.create(POSTGRESDB_SNAPSHOTS, object, signal),
   };
 }
 

@@ -23,8 +23,8 @@ t.teardown(() => h?.stop());
 
 const rdsSnapshot = (identifier: string) => h.emulator.control.state.getSnapshot(identifier);
 
-async function readyDB(name: string) {
-  await h.apply([postgresDB(name)]);
+async function readyDB(name: string, deletionPolicy: 'Delete' | 'Snapshot' = 'Delete') {
+  await h.apply([postgresDB(name, { deletionPolicy })]);
   return h.waitFor(`${name} Ready`, async () => {
     const object = await h.get(name);
     return isReady(object) && object;
@@ -158,5 +158,98 @@ t.test(
     );
     t.same(bound, [], 'snapshots a PostgresDBSnapshot binds, and retained ones, are not reported');
     t.equal(condition(await h.get('reports'), 'Ready')?.status, 'True');
+  },
+);
+
+t.test(
+  'deleting with Snapshot: the instance goes only once its final snapshot is available, kept as a PostgresDBSnapshot',
+  async (t) => {
+    const db = await readyDB('archive', 'Snapshot');
+    const instanceId = db.status!.dbInstanceIdentifier!;
+    const finalId = `${instanceId}-final-${db.metadata.uid!.replace(/-/g, '').slice(0, 8)}`;
+    h.emulator.setDelays({ backingUp: 1500 });
+    t.teardown(() => void h.emulator.setDelays({ backingUp: 100 }));
+    // Sampled all along: never an instance being deleted while its final snapshot is not available.
+    const violations: string[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const instance = h.emulator.control.state.getInstance(instanceId);
+        const snapshot = rdsSnapshot(finalId);
+        if (instance?.status === 'deleting' && snapshot?.status !== 'available')
+          violations.push(`instance deleting, snapshot ${snapshot?.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    await h.remove('archive');
+    const final = await h.waitFor('the final PostgresDBSnapshot', async () => {
+      const object = await getSnapshot(h, `archive-final-${db.metadata.uid!.replace(/-/g, '').slice(0, 8)}`);
+      return object?.status?.phase === 'Creating' && object;
+    });
+    const waiting = await h.get('archive');
+    t.ok(waiting?.metadata.deletionTimestamp, 'the PostgresDB stays while the snapshot is taken');
+    t.equal(
+      h.emulator.control.state.getInstance(instanceId)?.status,
+      'backing-up',
+      'the instance is untouched',
+    );
+    await h.waitFor('archive gone', async () => (await h.get('archive')) === undefined, 20_000);
+    sampling = false;
+    await sampler;
+    t.same(violations, [], 'the instance was deleted only after the snapshot was available');
+    t.notOk(h.emulator.control.state.getInstance(instanceId), 'the instance is gone');
+    t.equal(rdsSnapshot(finalId)?.status, 'available', 'the final snapshot stays');
+    const kept = await snapshotInPhase(h, final.metadata.name!, 'Available');
+    t.equal(kept.spec.deletionPolicy, 'Retain', 'visible as a PostgresDBSnapshot with Retain');
+    t.equal(kept.spec.postgresDBRef.name, 'archive');
+    t.equal(kept.status?.snapshotIdentifier, finalId);
+    const reasons = (await h.events())
+      .filter((e) => e.involvedObject.name === 'archive')
+      .map((e) => e.reason);
+    for (const reason of ['FinalSnapshot', 'Deleting', 'SnapshotTaken', 'Deleted'])
+      t.ok(reasons.includes(reason), reason);
+  },
+);
+
+t.test(
+  'a final snapshot that fails: the PostgresDB and its instance stay, with a status that says why',
+  async (t) => {
+    const db = await readyDB('precious', 'Snapshot');
+    const instanceId = db.status!.dbInstanceIdentifier!;
+    const finalName = `precious-final-${db.metadata.uid!.replace(/-/g, '').slice(0, 8)}`;
+    h.emulator.setFaults({ failSnapshots: true });
+    await h.remove('precious');
+    const blocked = await h.waitFor('FinalSnapshotFailed', async () => {
+      const object = await h.get('precious');
+      return condition(object, 'Synced')?.reason === 'FinalSnapshotFailed' && object;
+    });
+    h.emulator.setFaults({ failSnapshots: false });
+    t.equal(blocked.status?.phase, 'Deleting');
+    t.match(
+      condition(blocked, 'Synced')?.message,
+      /is failed, so the instance is not deleted and this PostgresDB stays/,
+    );
+    t.match(condition(blocked, 'Synced')?.message, new RegExp(`Delete PostgresDBSnapshot ${finalName}`));
+    t.equal(
+      h.emulator.control.state.getInstance(instanceId)?.status,
+      'available',
+      'the instance and its data stay',
+    );
+    t.notOk(
+      h.emulator
+        .calls()
+        .recent.some((call) => call.action === 'DeleteDBInstance' && call.resource === instanceId),
+      'DeleteDBInstance never sent for it',
+    );
+    const warning = (await h.events()).find(
+      (e) => e.involvedObject.name === 'precious' && e.reason === 'FinalSnapshotFailed',
+    );
+    t.equal(warning?.type, 'Warning');
+
+    // Deleting the failed snapshot's object has Stow take the final snapshot again.
+    await removeSnapshot(h, finalName);
+    await h.waitFor('precious gone', async () => (await h.get('precious')) === undefined, 30_000);
+    t.notOk(h.emulator.control.state.getInstance(instanceId), 'deleted once a final snapshot was available');
+    t.equal((await snapshotInPhase(h, finalName, 'Available')).spec.deletionPolicy, 'Retain');
   },
 );

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ANNOTATION_IDENTIFIER, FINALIZER, TAG_MANAGED_BY } from '../../../src/api/constants.js';
+import type { PostgresDBSnapshot } from '../../../src/api/postgres-db-snapshot.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import { RdsError } from '../../../src/aws/errors.js';
 import type {
@@ -193,6 +194,7 @@ class FakeKube implements KubeOps {
   readonly objects = new Map<string, PostgresDB>();
   readonly secrets = new Map<string, Secret>();
   readonly services = new Map<string, Service>();
+  readonly snapshots = new Map<string, PostgresDBSnapshot>();
   readonly writes: string[] = [];
   private rv = 1;
 
@@ -236,6 +238,19 @@ class FakeKube implements KubeOps {
     this.writes.push('create service');
     this.services.set(service.metadata.name, structuredClone(service));
     return structuredClone(service);
+  }
+  async getPostgresDBSnapshot(_ns: string, name: string) {
+    return structuredClone(this.snapshots.get(name));
+  }
+  async createPostgresDBSnapshot(object: PostgresDBSnapshot) {
+    this.writes.push('create postgresdbsnapshot');
+    const name = object.metadata.name!;
+    if (this.snapshots.has(name)) throw new KubeApiError(409, 'AlreadyExists', 'exists');
+    this.snapshots.set(
+      name,
+      structuredClone({ ...object, metadata: { ...object.metadata, uid: `uid-${name}` } }),
+    );
+    return structuredClone(this.snapshots.get(name)!);
   }
   async patchService(_ns: string, name: string, patch: unknown) {
     this.writes.push('patch service');
@@ -704,11 +719,11 @@ t.test('a listed observation only confirms; any write reads afresh', async (t) =
 });
 
 t.test('deletion policies', async (t) => {
-  for (const [policy, expected, keepAfterDeletion, deletesBackups] of [
-    ['Delete', 'delete', undefined, true],
-    ['Delete', 'delete', true, false],
-    ['Snapshot', 'delete+snapshot:', undefined, false],
-    ['Snapshot', 'delete+snapshot:', false, true],
+  for (const [policy, keepAfterDeletion, deletesBackups] of [
+    ['Delete', undefined, true],
+    ['Delete', true, false],
+    ['Snapshot', undefined, false],
+    ['Snapshot', false, true],
   ] as const) {
     const { rds, kube, add, live, deletion, identifier, events } = setup();
     add('orders', {
@@ -720,11 +735,32 @@ t.test('deletion policies', async (t) => {
     rds.becomeAvailable(id);
     await live('orders');
     kube.objects.get('orders')!.metadata.deletionTimestamp = '2025-01-01T00:00:00Z';
+    if (policy === 'Snapshot') {
+      // What the PostgresDBSnapshot controller does with the object the deletion creates.
+      t.same(await deletion('orders'), { requeueAfterMs: 1000 }, 'Snapshot: waits for the final snapshot');
+      t.notOk(
+        rds.calls.some((c) => c.startsWith('delete')),
+        'nothing deleted before the snapshot',
+      );
+      const final = kube.snapshots.get('orders-final-uidorder');
+      t.equal(final?.spec.deletionPolicy, 'Retain', 'the final snapshot is a PostgresDBSnapshot, kept');
+      t.equal(final?.metadata.annotations?.['stow.dev/identifier'], `${id}-final-uidorder`);
+      t.ok(events.some((e) => e.reason === 'FinalSnapshot'));
+      await rds.createSnapshot({
+        instanceIdentifier: id,
+        snapshotIdentifier: `${id}-final-uidorder`,
+        tags: {},
+      });
+      t.same(await deletion('orders'), { requeueAfterMs: 1000 }, 'Snapshot: waits while it is creating');
+      t.match(condition(kube.objects.get('orders'), 'Ready')?.message, /Waiting for the final snapshot/);
+      t.notOk(
+        rds.calls.some((c) => c.startsWith('delete')),
+        'nothing deleted while it is creating',
+      );
+      rds.snapshots.get(`${id}-final-uidorder`)!.status = 'available';
+    }
     t.same(await deletion('orders'), { requeueAfterMs: 1000 }, `${policy}: polls while deleting`);
-    t.ok(
-      rds.calls.some((c) => c.startsWith(expected)),
-      `${policy}: ${rds.calls.join(',')}`,
-    );
+    t.ok(rds.calls.includes('delete'), `${policy}: ${rds.calls.join(',')}`);
     t.ok(
       kube.objects.get('orders')?.metadata.finalizers?.includes(FINALIZER),
       'finalizer kept while RDS deletes',
@@ -732,6 +768,11 @@ t.test('deletion policies', async (t) => {
     t.equal(kube.objects.get('orders')?.status?.phase, 'Deleting');
     await deletion('orders');
     t.equal(rds.calls.filter((c) => c.startsWith('delete')).length, 1, 'delete asked once');
+    t.equal(
+      rds.deletions[0]?.finalSnapshotIdentifier,
+      undefined,
+      'RDS is never asked for its own final snapshot',
+    );
     t.equal(
       rds.deletions[0]?.deleteAutomatedBackups,
       deletesBackups,
@@ -747,12 +788,34 @@ t.test('deletion policies', async (t) => {
       kube.objects.get('orders')?.metadata.finalizers?.includes(FINALIZER),
       'finalizer removed once gone',
     );
-    if (policy === 'Snapshot') {
-      t.ok(rds.snapshots.has(`${id}-final-uidorder`), [...rds.snapshots.keys()].join());
-      t.ok(events.some((e) => e.reason === 'SnapshotTaken'));
-    }
+    if (policy === 'Snapshot') t.ok(events.some((e) => e.reason === 'SnapshotTaken'));
     t.ok(events.some((e) => e.reason === 'Deleted'));
   }
+});
+
+t.test('a failed final snapshot keeps the instance and the resource, and says why once', async (t) => {
+  const { rds, kube, add, live, deletion, identifier, events } = setup();
+  add('orders', { deletionPolicy: 'Snapshot' });
+  await live('orders');
+  const id = identifier('orders');
+  rds.becomeAvailable(id);
+  await live('orders');
+  kube.objects.get('orders')!.metadata.deletionTimestamp = '2025-01-01T00:00:00Z';
+  await deletion('orders');
+  await rds.createSnapshot({ instanceIdentifier: id, snapshotIdentifier: `${id}-final-uidorder`, tags: {} });
+  rds.snapshots.get(`${id}-final-uidorder`)!.status = 'failed';
+  for (let poll = 0; poll < 3; poll++)
+    t.same(await deletion('orders'), { requeueAfterMs: 1000 }, 'polled: a retry is noticed');
+  t.notOk(
+    rds.calls.some((c) => c.startsWith('delete')),
+    'the instance is not deleted',
+  );
+  t.ok(kube.objects.get('orders')?.metadata.finalizers?.includes(FINALIZER), 'the resource stays');
+  const synced = condition(kube.objects.get('orders'), 'Synced');
+  t.match(synced, { status: 'False', reason: 'FinalSnapshotFailed' });
+  t.match(synced?.message, /is failed, so the instance is not deleted/);
+  t.match(synced?.message, /Delete PostgresDBSnapshot orders-final-uidorder/);
+  t.equal(events.filter((e) => e.reason === 'FinalSnapshotFailed').length, 1, 'one Warning, not one a poll');
 });
 
 t.test('Retain leaves the instance and releases it', async (t) => {
