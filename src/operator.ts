@@ -24,6 +24,7 @@ import { createKubeClient } from './kube/client.js';
 import { PolicyStore } from './policy/store.js';
 import { subjectAccessReviewAuthorizer } from './admission/adoption-authorizer.js';
 import { admissionRoutes } from './admission/plugin.js';
+import { kubeRestoreSources } from './admission/restore-sources.js';
 import { postgresDatabaseAdmission } from './admission/postgres-database.js';
 import { postgresDBAdmission } from './admission/postgresdb.js';
 import { postgresDBSnapshotAdmission } from './admission/postgres-db-snapshot.js';
@@ -107,6 +108,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
     const admission = postgresDBAdmission(config, {
       policies,
       adoption: subjectAccessReviewAuthorizer(client),
+      restoreSources: kubeRestoreSources(client),
     });
     const server = buildWebhookServer({
       logger,

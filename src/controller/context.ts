@@ -25,6 +25,7 @@ export interface KubeOps {
   getService(namespace: string, name: string, signal?: AbortSignal): Promise<Service | undefined>;
   createService(service: Service, signal?: AbortSignal): Promise<Service>;
   patchService(namespace: string, name: string, patch: unknown, signal?: AbortSignal): Promise<Service>;
+  getPostgresDB(namespace: string, name: string, signal?: AbortSignal): Promise<PostgresDB | undefined>;
   getPostgresDBSnapshot(
     namespace: string,
     name: string,
@@ -47,6 +48,7 @@ export function kubeOps(kube: KubeResources): KubeOps {
     createService: (service, signal) => kube.create(SERVICES, service, signal),
     patchService: (namespace, name, patch, signal) =>
       kube.patch(SERVICES, { namespace, name }, patch, { signal }),
+    getPostgresDB: (namespace, name, signal) => kube.get(POSTGRESDBS, { namespace, name }, signal),
     getPostgresDBSnapshot: (namespace, name, signal) =>
       kube.get(POSTGRESDB_SNAPSHOTS, { namespace, name }, signal),
     createPostgresDBSnapshot: (object, signal) => kube.create(POSTGRESDB_SNAPSHOTS, object, signal),

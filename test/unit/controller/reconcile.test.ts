@@ -239,6 +239,9 @@ class FakeKube implements KubeOps {
     this.services.set(service.metadata.name, structuredClone(service));
     return structuredClone(service);
   }
+  async getPostgresDB(_ns: string, name: string) {
+    return structuredClone(this.objects.get(name));
+  }
   async getPostgresDBSnapshot(_ns: string, name: string) {
     return structuredClone(this.snapshots.get(name));
   }
@@ -866,4 +869,134 @@ t.test('no secret value in events, status or errors', async (t) => {
   const password = decodeSecretData(kube.secrets.get('orders')).password!;
   const visible = JSON.stringify({ events, status: kube.objects.get('orders')?.status });
   t.notOk(visible.includes(password));
+});
+
+function availableSnapshot(name: string, identifier: string, sizeGiB = 20): PostgresDBSnapshot {
+  return {
+    apiVersion: 'stow.dev/v1beta1',
+    kind: 'PostgresDBSnapshot',
+    metadata: { name, namespace: 'shop', uid: `uid-${name}` },
+    spec: { postgresDBRef: { name: 'orders' }, deletionPolicy: 'Retain' },
+    status: { phase: 'Available', snapshotIdentifier: identifier, sizeGiB },
+  };
+}
+
+t.test(
+  'restore from a PostgresDBSnapshot: restored, not created; a new Secret; the new password set first',
+  async (t) => {
+    const { rds, kube, add, live, identifier, events } = setup();
+    kube.snapshots.set('before', availableSnapshot('before', 'stow-shop-before-12345678'));
+    add('copy', { restoreFrom: { snapshot: { name: 'before' } }, backup: { retentionDays: 3 } });
+    await live('copy');
+    const id = identifier('copy');
+    t.same(rds.mutatingCalls(), ['restore:stow-shop-before-12345678'], 'restored, never created');
+    t.match(
+      events.find((e) => e.reason === 'Restoring')?.message,
+      /from snapshot stow-shop-before-12345678 \(PostgresDBSnapshot shop\/before\)/,
+    );
+    const secret = kube.secrets.get('copy')!;
+    t.equal(
+      secret.metadata.annotations?.['stow.dev/password-reset'],
+      'pending',
+      'the new password waits for the instance',
+    );
+    t.equal(rds.instances.get(id)?.tags['stow.dev/uid'], 'uid-copy', 'tagged for the new PostgresDB');
+    t.equal(rds.passwords.get(id), 'the-source-password');
+    rds.becomeAvailable(id);
+    await live('copy');
+    const password = decodeSecretData(kube.secrets.get('copy')).password;
+    t.equal(rds.passwords.get(id), password, 'the new password is on the instance');
+    t.not(password, 'the-source-password');
+    t.notOk(kube.secrets.get('copy')?.metadata.annotations?.['stow.dev/password-reset'], 'marker removed');
+    t.match(events.find((e) => e.reason === 'PasswordSet')?.message, /restored RDS instance/);
+    const data = decodeSecretData(kube.secrets.get('copy'));
+    t.equal(data.username, 'source_admin', 'the master user comes from the source');
+    t.equal(data.dbname, 'source', 'and the database');
+    t.equal(rds.calls.filter((c) => c === 'modify').length, 1, 'the password in one ModifyDBInstance');
+  },
+);
+
+t.test('restore waits for its snapshot, and refuses what it may not read or cannot fit', async (t) => {
+  const pending = setup();
+  pending.kube.snapshots.set('before', {
+    ...availableSnapshot('before', 'stow-shop-before-12345678'),
+    status: { phase: 'Creating' },
+  });
+  pending.add('copy', { restoreFrom: { snapshot: { name: 'before' } } });
+  t.same(await pending.live('copy'), { requeueAfterMs: 1000 }, 'polled');
+  t.match(condition(pending.kube.objects.get('copy'), 'Synced'), { reason: 'RestoreSourceNotReady' });
+  t.same(pending.rds.mutatingCalls(), [], 'nothing restored yet');
+
+  const small = setup();
+  small.kube.snapshots.set('big', availableSnapshot('big', 'stow-shop-big-12345678', 100));
+  small.add('copy', { restoreFrom: { snapshot: { name: 'big' } } });
+  await small.live('copy');
+  t.match(condition(small.kube.objects.get('copy'), 'Synced'), { reason: 'RestoreStorageTooSmall' });
+  t.match(
+    condition(small.kube.objects.get('copy'), 'Synced')?.message,
+    /sizeGiB 20 is smaller than the 100 GiB/,
+  );
+
+  const foreign = setup();
+  foreign.add('copy', { restoreFrom: { snapshot: { name: 'theirs', namespace: 'other' } } });
+  await foreign.live('copy');
+  t.match(condition(foreign.kube.objects.get('copy'), 'Synced'), {
+    status: 'False',
+    reason: 'RestoreRefused',
+  });
+  t.match(
+    condition(foreign.kube.objects.get('copy'), 'Synced')?.message,
+    /no PostgresDBPolicy shares the snapshots/,
+  );
+  t.same(foreign.rds.mutatingCalls(), []);
+
+  const byIdentifier = setup();
+  byIdentifier.add('copy', { restoreFrom: { rdsSnapshotIdentifier: 'prod-orders-2026' } });
+  await byIdentifier.live('copy');
+  t.match(
+    condition(byIdentifier.kube.objects.get('copy'), 'Synced')?.message,
+    /restoring from RDS snapshots is off/,
+  );
+
+  const policies = staticPolicies([
+    {
+      apiVersion: 'stow.dev/v1beta1',
+      kind: 'PostgresDBPolicy',
+      metadata: { name: 'restores' },
+      spec: { rdsSnapshotRestore: { enabled: true, identifiers: ['prod-*'] } },
+    },
+  ]);
+  const tagged = setup({ policies });
+  tagged.rds.snapshots.set('prod-orders-2026', {
+    identifier: 'prod-orders-2026',
+    instanceIdentifier: 'x',
+    status: 'available',
+    arn: 'prod-orders-2026',
+    tags: ownershipTags({ clusterName: 'unit', namespace: 'team-b', name: 'theirs', uid: 'u' }),
+  });
+  tagged.add('copy', { restoreFrom: { rdsSnapshotIdentifier: 'prod-orders-2026' } });
+  await tagged.live('copy');
+  t.match(condition(tagged.kube.objects.get('copy'), 'Synced'), { reason: 'RestoreRefused' });
+  t.match(condition(tagged.kube.objects.get('copy'), 'Synced')?.message, /taken for team-b\/theirs/);
+  t.same(tagged.rds.mutatingCalls(), [], 'another namespace’s data is not restored by identifier');
+});
+
+t.test('restore to a point in time: the latest, or a time, of a PostgresDB of the namespace', async (t) => {
+  for (const [title, pointInTime, call] of [
+    ['latest', { latest: true }, 'latest'],
+    ['a time', { time: '2025-01-01T10:00:00Z' }, '2025-01-01T10:00:00Z'],
+  ] as const) {
+    const { rds, add, live, identifier } = setup();
+    add('orders');
+    await live('orders');
+    rds.becomeAvailable(identifier('orders'));
+    rds.instances.get(identifier('orders'))!.createdAt = '2024-12-01T00:00:00Z';
+    add('copy', { restoreFrom: { pointInTime: { postgresDBRef: { name: 'orders' }, ...pointInTime } } });
+    await live('copy');
+    t.ok(
+      rds.calls.includes(`restoreToPointInTime:${identifier('orders')}@${call}`),
+      `${title}: ${rds.calls.join(',')}`,
+    );
+    t.ok(rds.instances.has(identifier('copy')), `${title}: a new instance`);
+  }
 });
