@@ -45,18 +45,31 @@ if (!existsSync(join(root, 'node_modules/@tapjs/test/test-built/dist/esm/index.j
   if (!step('tap plugins (tap build)', bin('tap'), ['build'])) failedSteps++;
 }
 
-process.stdout.write('\n== control plane (real kube-apiserver + etcd)\n');
-const install = spawnSync('bash', [join(root, 'scripts/control-plane/install.sh')], {
-  cwd: root,
-  stdio: ['ignore', 'pipe', 'inherit'],
-  encoding: 'utf8',
-});
-if (install.status !== 0) {
-  process.stdout.write('control plane install failed: integration and e2e suites will fail\n');
-  failedSteps++;
-} else {
-  process.stdout.write(`binaries: ${install.stdout.trim().split('\n').pop()}\n`);
+/** Runs an install script that prints the folder of what it provides on its last line. */
+function ensure(title, script, consequence) {
+  process.stdout.write(`\n== ${title}\n`);
+  const install = spawnSync('bash', [join(root, script)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (install.status !== 0) {
+    process.stdout.write(`${script} failed: ${consequence}\n`);
+    failedSteps++;
+  } else {
+    process.stdout.write(`binaries: ${install.stdout.trim().split('\n').pop()}\n`);
+  }
 }
+ensure(
+  'control plane (real kube-apiserver + etcd)',
+  'scripts/control-plane/install.sh',
+  'integration and e2e suites will fail',
+);
+ensure(
+  "PostgreSQL (the RDS emulator's real servers)",
+  'scripts/postgres/install.sh',
+  'suites with real PostgreSQL servers will fail',
+);
 
 const files = testRoots.flatMap(findTests);
 process.stdout.write(`\n== tap: ${files.length} suites\n`);

@@ -263,3 +263,18 @@ export function buildSnapshotCrd(): Record<string, unknown> {
     ],
   });
 }
+
+/**
+ * Every CRD Stow serves, by plural, PostgresDB's first (its conversion webhook takes `options`); the
+ * chart holds each as `helm/stow/files/<plural>.stow.dev.yaml`. A new kind is a line here.
+ */
+export function buildAllCrds(
+  options: CrdOptions = {},
+): Array<{ plural: string; crd: Record<string, unknown> }> {
+  return [
+    { plural: PLURAL, crd: buildCrd(options) },
+    { plural: POLICY_PLURAL, crd: buildPolicyCrd() },
+    { plural: DATABASE_PLURAL, crd: buildDatabaseCrd() },
+    { plural: SNAPSHOT_PLURAL, crd: buildSnapshotCrd() },
+  ];
+}

@@ -202,7 +202,7 @@ export type Phase = 'Pending' | 'Provisioning' | 'Available' | 'Modifying' | 'De
 
 export const Condition = Type.Object(
   {
-    type: Type.String({ description: 'Condition type: Ready or Synced.' }),
+    type: Type.String({ description: 'Condition type; the list of conditions says which there are.' }),
     status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')], {
       description: 'True, False or Unknown.',
     }),
@@ -242,7 +242,7 @@ export const PostgresDBStatus = Type.Object(
     conditions: Type.Optional(
       Type.Array(Condition, {
         description:
-          'Ready: the database can be connected to. Synced: the last reconcile of this generation succeeded.',
+          "Ready: RDS reports the instance available. Synced: the last reconcile of this generation succeeded. PolicyCompliant: the spec meets the namespace's PostgresDBPolicies. Connectable: the operator connected with the Secret's credentials.",
       }),
     ),
   },

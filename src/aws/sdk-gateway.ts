@@ -15,7 +15,16 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import type { Registry } from 'prom-client';
-import { awsCallCounter, type CallObserver, installCallObserver } from './call-metrics.js';
+import { isThrottlingError } from '@smithy/core/retry';
+import { currentLogFields } from '../util/logger.js';
+import { CallBudget, type CallBudgetOptions, callerKey } from './call-budget.js';
+import {
+  awsCallCounter,
+  budgetMetrics,
+  type CallObserver,
+  installCallBudget,
+  installCallObserver,
+} from './call-metrics.js';
 import { instanceFromSdk, recordToTags, snapshotFromSdk, tagsToRecord } from './convert.js';
 import { isRdsError, RdsError, toRdsError } from './errors.js';
 import type {
@@ -44,6 +53,8 @@ export interface SdkGatewayOptions {
   requestTimeoutMs?: number;
   registry?: Registry;
   observeCall?: CallObserver;
+  /** Every call waits for a token of this budget (one per process: one account and region). */
+  budget?: CallBudgetOptions;
 }
 
 async function call<T>(send: () => Promise<T>): Promise<T> {
@@ -77,6 +88,19 @@ export class SdkRdsGateway implements RdsGateway {
       requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     });
+    if (options.budget) {
+      const budget = new CallBudget(
+        options.budget,
+        options.registry ? budgetMetrics(options.registry) : undefined,
+      );
+      installCallBudget(
+        this.client,
+        budget,
+        () => callerKey(currentLogFields()),
+        (error) =>
+          error instanceof Error && isThrottlingError(error as Parameters<typeof isThrottlingError>[0]),
+      );
+    }
     const observe = options.observeCall ?? (options.registry ? awsCallCounter(options.registry) : undefined);
     if (observe) installCallObserver(this.client, observe);
   }

@@ -3,6 +3,7 @@ import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import type { PolicySource } from '../policy/store.js';
 import { POSTGRESDB_SNAPSHOTS, type PostgresDBSnapshot } from '../api/postgres-db-snapshot.js';
+import type { AccessVerdicts } from './access-check.js';
 import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
 import type { EventSink as KubeEventSink, EventType } from '../kube/events.js';
 import { objectReference } from '../kube/references.js';
@@ -96,6 +97,8 @@ export interface ReconcilerContext {
   logger: Logger;
   /** How soon an instance that is not available (or has pending changes) is looked at again. */
   pollIntervalMs: number;
+  /** Connecting with the Secret's credentials; absent when the check is turned off. */
+  access?: AccessVerdicts | undefined;
   now(): Date;
 }
 

@@ -98,6 +98,7 @@ export async function startController(options: StartControllerOptions): Promise<
     : new SdkRdsGateway({
         region: config.region,
         registry: options.registry,
+        budget: config.awsCallBudget,
         ...(options.rdsEndpoint ? { endpoint: options.rdsEndpoint } : {}),
       });
   const controllerLogger = logger.child({ component: 'controller' });

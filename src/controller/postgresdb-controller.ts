@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { FINALIZER } from '../api/constants.js';
 import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
 import type { RdsInstance } from '../aws/types.js';
+import { type AccessChecks, accessChecksFor, showsVerdict } from './access-check.js';
 import { cachedService, secretMetadata, withoutManagedFields } from './cached-objects.js';
 import { kubeOps, postgresDBEvents, type ReconcilerContext } from './context.js';
 import { boundIdentifier, isPaused } from './resource.js';
@@ -81,6 +82,7 @@ export class PostgresDBController implements Controller {
   private readonly services: ObjectInformer<Service>;
   private readonly context: ReconcilerContext;
   private readonly orphans: OrphanHandler;
+  private readonly access: AccessChecks | undefined;
   private readonly listed = new Map<string, { instance: RdsInstance; at: number }>();
   /** True once the informers have listed: a resync before would find every instance orphaned. */
   private accepting = false;
@@ -138,9 +140,14 @@ export class PostgresDBController implements Controller {
         reconcile: (object, key, signal) => this.reconcile(object, this.takeListed(key), signal),
         forget: (object) => {
           this.listed.delete(keyOf(object));
+          this.access?.forget(keyOf(object));
           if (object.metadata.uid) this.ownedSecrets.ownerDeleted(object.metadata.uid);
         },
       },
+    });
+    // A verdict that came after its reconcile stopped waiting queues the resource only if status differs.
+    this.access = accessChecksFor(deps.config, settings.resyncPeriodMs, logger, (key, verdict) => {
+      if (!showsVerdict(this.postgres.get(key), verdict)) this.postgres.enqueue(key);
     });
     this.context = {
       config: deps.config,
@@ -152,6 +159,7 @@ export class PostgresDBController implements Controller {
       policies: deps.policies,
       logger,
       pollIntervalMs: settings.pollIntervalMs,
+      access: this.access,
       now: () => new Date(),
     };
     this.orphans = new OrphanHandler({
@@ -187,6 +195,7 @@ export class PostgresDBController implements Controller {
     this.accepting = false;
     clearInterval(this.resyncTimer);
     this.stopper.abort();
+    this.access?.stop();
     await Promise.all([this.postgres.stop(), this.secrets.stop(), this.services.stop()]);
     await this.resyncing;
   }

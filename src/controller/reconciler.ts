@@ -17,6 +17,7 @@ import {
   storedPassword,
 } from './connection-secret.js';
 import type { ReconcilerContext, RunOptions } from './context.js';
+import { type AccessVerdict, accessTargetOf, CONNECTABLE_CONDITION } from './access-check.js';
 import { boundIdentifier, hasFinalizer, identityOf, isAdopting } from './resource.js';
 import { desiredCreateInput, desiredTags } from './desired-instance.js';
 import { newService, serviceMatches, desiredServiceSpec } from './external-service.js';
@@ -69,8 +70,10 @@ export async function reconcileLive(
     await step.ensureTags();
     await step.fillConnectionKeys();
     await step.ensureService();
+    await step.checkAccess();
     await step.writeStatus();
     await step.announceReadiness();
+    await step.announceAccess();
     return step.nextRun();
   } catch (error) {
     return step.fail(error);
@@ -95,6 +98,7 @@ class LiveReconcile {
   private tagKeys: string[] | undefined;
   private readyBefore = false;
   private readyNow = false;
+  private access: 'off' | 'checking' | AccessVerdict | undefined;
   private policies: readonly PostgresDBPolicy[] = [];
   /** Undefined when no policy applies (status then has no PolicyCompliant condition). */
   private policyVerdict: { violations: string | undefined } | undefined;
@@ -547,6 +551,27 @@ class LiveReconcile {
     }
   }
 
+  /**
+   * Once clients could connect, with the Secret's own keys. A resource's first check is waited for
+   * briefly, so its verdict usually lands in the same status write as Ready; later ones come from
+   * memory until they are due again (access-check.ts).
+   */
+  async checkAccess(): Promise<void> {
+    const checks = this.context.access;
+    if (!checks) {
+      this.access = 'off';
+      return;
+    }
+    const target = accessTargetOf(this.secret);
+    if (!target || !isConnectable(this.instance)) return;
+    const known = this.object.status?.conditions?.some(
+      (condition) => condition.type === CONNECTABLE_CONDITION,
+    );
+    const key = `${this.identity.namespace}/${this.identity.name}`;
+    const generation = this.object.metadata.generation;
+    this.access = (await checks.verdict(key, target, generation, { wait: !known })) ?? 'checking';
+  }
+
   async writeStatus(failure?: { reason: string; message: string; permanent: boolean }): Promise<void> {
     const next = buildStatus({
       previous: this.object.status,
@@ -558,6 +583,7 @@ class LiveReconcile {
       serviceName: this.service ? this.service.metadata.name : undefined,
       tagKeys: this.tagKeys,
       policy: this.policyVerdict,
+      access: this.access,
       failure,
       now: this.context.now().toISOString(),
     });
@@ -575,6 +601,17 @@ class LiveReconcile {
         `RDS instance ${this.identifier} is available at ${endpoint?.address}:${endpoint?.port}`,
       );
     }
+  }
+
+  /** A Warning when the Secret's credentials stop working (or never did), once per reason. */
+  async announceAccess(): Promise<void> {
+    const verdict = this.access;
+    if (typeof verdict !== 'object' || verdict.status !== 'False') return;
+    const before = this.object.status?.conditions?.find(
+      (condition) => condition.type === CONNECTABLE_CONDITION,
+    );
+    if (before?.status === 'False' && before.reason === verdict.reason) return;
+    await this.event('Warning', 'NotConnectable', `${verdict.reason}: ${verdict.message}`);
   }
 
   nextRun(): WorkResult {

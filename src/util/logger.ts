@@ -38,6 +38,11 @@ export function withLogFields<T>(fields: LogFields, work: () => T): T {
   return scopedFields.run(fields, work);
 }
 
+/** The fields of the work running now (a reconcile's controller, namespace and name), if any. */
+export function currentLogFields(): LogFields | undefined {
+  return scopedFields.getStore();
+}
+
 export interface LoggerOptions {
   level?: string;
   /** Default: stdout. */

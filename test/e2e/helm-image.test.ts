@@ -21,6 +21,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import t from 'tap';
+import { renderEachCrd } from '../../src/cli/crds.js';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane } from '../../src/dev/control-plane/control-plane.js';
 import { freeLoopbackPorts } from '../../src/dev/control-plane/ports.js';
@@ -131,7 +132,7 @@ t.test('the image layout runs: --help, crds, and run with the chart Deployment',
   t.match(help.stdout, /^Usage: stow <command>/);
   const crds = run('env', node(main, 'crds'), app, { ...uid, env });
   t.equal(crds.code, 0, `stow crds ${crds.stderr}`);
-  const committed = ['postgresdbs', 'postgresdbpolicies'].map((plural) =>
+  const committed = renderEachCrd({}).map(({ plural }) =>
     readFileSync(join(root, `helm/stow/files/${plural}.stow.dev.yaml`), 'utf8'),
   );
   t.equal(crds.stdout, committed.join('---\n'), 'crds: the chart files, as YAML documents');

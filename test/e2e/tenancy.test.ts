@@ -458,11 +458,16 @@ t.test('the count quota (ResourceQuota count/postgresdbs.stow.dev) limits a name
     spec: { hard: { 'count/postgresdbs.stow.dev': '1' } },
   };
   t.equal((await applyAs('admin', 'team-b', quota)).code, 0);
-  await waitFor('quota status', async () => {
-    const current = await getJson(['get', 'resourcequota', 'databases', '-n', 'team-b']);
-    // Admission refuses with "status unknown for quota" until the quota controller has counted.
-    return current?.status?.used?.['count/postgresdbs.stow.dev'] !== undefined;
-  });
+  // Admission refuses with "status unknown for quota" until the quota controller has counted. It
+  // counts once its monitors of every discovered resource have synced, which a busy machine delays.
+  await waitFor(
+    'quota status',
+    async () => {
+      const current = await getJson(['get', 'resourcequota', 'databases', '-n', 'team-b']);
+      return current?.status?.used?.['count/postgresdbs.stow.dev'] !== undefined;
+    },
+    180_000,
+  );
   const first = await applyAs('bob', 'team-b', db('first', { deletionPolicy: 'Delete' }));
   t.equal(first.code, 0, first.stderr);
   const second = await applyAs('bob', 'team-b', db('second', { deletionPolicy: 'Delete' }));

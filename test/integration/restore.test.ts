@@ -69,10 +69,14 @@ t.test('from a PostgresDBSnapshot: a new Secret, a new password, the spec applie
   t.equal(instance.storage.allocatedGiB, 30);
   t.equal(instance.tags.get('stow.dev/uid'), copy.metadata.uid, 'tagged for the new PostgresDB');
   t.equal(copy.spec.masterUsername, undefined, 'the spec stays as written');
-  const reasons = (await h.events())
-    .filter((e) => e.involvedObject.name === 'orders-copy')
-    .map((e) => e.reason);
-  for (const reason of ['Restoring', 'PasswordSet', 'Ready']) t.ok(reasons.includes(reason), reason);
+  // Ready is announced after the status write that made it so: waited for.
+  const reasons = await h.waitFor('the Ready Event', async () => {
+    const found = (await h.events())
+      .filter((e) => e.involvedObject.name === 'orders-copy')
+      .map((e) => e.reason);
+    return found.includes('Ready') && found;
+  });
+  for (const reason of ['Restoring', 'PasswordSet']) t.ok(reasons.includes(reason), reason);
   t.equal(
     instanceOf(source.status!.dbInstanceIdentifier!)?.masterUserPassword,
     sourcePassword,

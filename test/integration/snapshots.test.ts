@@ -72,9 +72,12 @@ t.test(
       'stow.dev/managed-by': 'stow',
       'stow.dev/kind': 'PostgresDBSnapshot',
     });
-    const events = await eventsOf('before-migration');
+    // The Event follows the status write that made the snapshot Available: it is waited for.
+    const events = await h.waitFor('the SnapshotAvailable Event', async () => {
+      const reasons = await eventsOf('before-migration');
+      return reasons.includes('Normal:SnapshotAvailable') && reasons;
+    });
     t.ok(events.includes('Normal:SnapshotStarted'), events.join());
-    t.ok(events.includes('Normal:SnapshotAvailable'), events.join());
     t.equal(
       h.emulator.control.state
         .listSnapshots()
@@ -117,7 +120,11 @@ t.test('a snapshot that fails: Failed, a Warning Event; deleting it removes it t
   h.emulator.setFaults({ failSnapshots: false });
   t.match(snapshotCondition(failed, 'Ready'), { status: 'False', reason: 'SnapshotFailed' });
   t.match(snapshotCondition(failed, 'Ready')?.message, /nothing can be restored from it/);
-  t.ok((await eventsOf('ledger-doomed')).includes('Warning:SnapshotFailed'));
+  t.ok(
+    await h.waitFor('the SnapshotFailed Event', async () =>
+      (await eventsOf('ledger-doomed')).includes('Warning:SnapshotFailed'),
+    ),
+  );
   const identifier = failed.status!.snapshotIdentifier!;
   t.equal(rdsSnapshot(identifier)?.status, 'failed');
   await removeSnapshot(h, 'ledger-doomed');

@@ -112,6 +112,7 @@ export class EmulatorControl {
     const instance = this.state.requireInstance(normalizeIdentifier(identifier, 'DBInstanceIdentifier'));
     this.lifecycle.cancel(instance.identifier);
     this.state.removeInstance(instance.identifier);
+    this.lifecycle.releaseServer(instance);
   }
 
   releaseHeldResponses(): number {
@@ -122,6 +123,7 @@ export class EmulatorControl {
   reset(): void {
     this.lifecycle.close();
     this.snapshots?.close();
+    void this.lifecycle.stopServers();
     this.state.clear();
     this.callLog.reset();
     this.held.releaseAll();

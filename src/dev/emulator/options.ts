@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { InstanceData } from './instance-data.js';
+import type { ServerMode } from './instance-servers.js';
 
 /** How long an instance stays in each transitional status, in milliseconds. */
 export interface StateDelays {
@@ -39,6 +40,11 @@ export interface RdsEmulatorOptions {
   logger?: FastifyBaseLogger;
   /** What snapshots and restores copy; default: nothing (no process runs behind an instance). */
   instanceData?: InstanceData;
+  /**
+   * `postgres`: a real PostgreSQL server behind every instance created through the Query API;
+   * `none`: no process at all. Default: $STOW_EMULATOR_SERVERS, else `none`.
+   */
+  servers?: ServerMode;
 }
 
 export const defaultDelays: Readonly<StateDelays> = {

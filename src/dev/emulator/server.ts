@@ -4,6 +4,12 @@ import { CallLog, type CallReport } from './call-log.js';
 import { EmulatorControl, type SeedInstanceInput } from './control.js';
 import { FaultInjector } from './faults.js';
 import { HeldResponses } from './held-responses.js';
+import {
+  type InstanceServers,
+  PostgresInstanceServers,
+  type ServerMode,
+  serverModeOf,
+} from './instance-servers.js';
 import { InstanceLifecycle } from './lifecycle.js';
 import type { DbInstance } from './model.js';
 import {
@@ -30,6 +36,10 @@ export interface RdsEmulator {
   /** The in-memory account, for in-process tests. */
   readonly state: EmulatorState;
   readonly control: EmulatorControl;
+  /** What runs behind the instances. */
+  readonly servers: ServerMode;
+  /** With servers: the CA (PEM) that signed every server's certificate. */
+  readonly caPem: string | undefined;
   setFaults(patch: Partial<FaultSettings>): FaultSettings;
   setDelays(patch: Partial<StateDelays>): StateDelays;
   calls(): CallReport;
@@ -55,8 +65,13 @@ export interface EmulatorServer {
   control: EmulatorControl;
 }
 
+export type BuildEmulatorOptions = Omit<RdsEmulatorOptions, 'port' | 'host' | 'servers'> & {
+  /** The servers behind instances (startRdsEmulator prepares them); none when absent. */
+  instanceServers?: InstanceServers;
+};
+
 /** The emulator as a Fastify app that is not listening yet (`app.inject()` works on it). */
-export function buildEmulatorServer(options: Omit<RdsEmulatorOptions, 'port' | 'host'> = {}): EmulatorServer {
+export function buildEmulatorServer(options: BuildEmulatorOptions = {}): EmulatorServer {
   const state = new EmulatorState(
     options.region ?? process.env.AWS_REGION ?? defaultRegion,
     options.accountId ?? defaultAccountId,
@@ -65,7 +80,7 @@ export function buildEmulatorServer(options: Omit<RdsEmulatorOptions, 'port' | '
   const faults = new FaultInjector(initial.faults);
   const callLog = new CallLog(options.callLogLimit ?? defaultCallLogLimit);
   const held = new HeldResponses();
-  const lifecycle = new InstanceLifecycle(state, initial.delays);
+  const lifecycle = new InstanceLifecycle(state, initial.delays, options.instanceServers);
   const snapshots = new SnapshotLifecycle(
     state,
     lifecycle,
@@ -93,9 +108,20 @@ export function buildEmulatorServer(options: Omit<RdsEmulatorOptions, 'port' | '
 }
 
 export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promise<RdsEmulator> {
-  const { app, control } = buildEmulatorServer(options);
+  const mode = serverModeOf(options.servers);
+  const servers = mode === 'postgres' ? await PostgresInstanceServers.prepare(options.logger) : undefined;
+  const { app, control } = buildEmulatorServer({
+    ...options,
+    ...(servers ? { instanceServers: servers } : {}),
+  });
+  if (servers) app.addHook('onClose', () => servers.close());
   const host = options.host ?? '127.0.0.1';
-  await app.listen({ port: options.port ?? 0, host });
+  try {
+    await app.listen({ port: options.port ?? 0, host });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -111,6 +137,8 @@ export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promis
     },
     state: control.state,
     control,
+    servers: mode,
+    caPem: servers?.caPem,
     setFaults: (patch) => control.setFaults(patch),
     setDelays: (patch) => control.setDelays(patch),
     calls: () => control.calls(),

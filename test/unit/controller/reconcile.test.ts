@@ -15,6 +15,7 @@ import type {
   RestoreInstanceInput,
 } from '../../../src/aws/types.js';
 import type { OperatorConfig } from '../../../src/config/schema.js';
+import type { AccessVerdict, AccessVerdicts } from '../../../src/controller/access-check.js';
 import { decodeSecretData } from '../../../src/controller/connection-secret.js';
 import type { KubeOps, ReconcilerContext } from '../../../src/controller/context.js';
 import type { EventSink } from '../../../src/controller/context.js';
@@ -271,7 +272,7 @@ interface RecordedEvent {
   message: string;
 }
 
-function setup(options: { policies?: PolicySource } = {}) {
+function setup(options: { policies?: PolicySource; access?: AccessVerdicts } = {}) {
   const rds = new FakeRds();
   const kube = new FakeKube();
   const events: RecordedEvent[] = [];
@@ -290,6 +291,7 @@ function setup(options: { policies?: PolicySource } = {}) {
     policies: options.policies ?? NO_POLICIES,
     logger: silentLogger(),
     pollIntervalMs: 1000,
+    ...(options.access ? { access: options.access } : {}),
     now: () => new Date('2025-01-01T00:00:00Z'),
   };
   const signal = new AbortController().signal;
@@ -386,6 +388,90 @@ t.test('create: finalizer, Secret with the password before the instance, then Re
   t.equal(kube.writes.length, writesBefore, 'steady state: no Kubernetes write');
   t.equal(rds.mutatingCalls().length, rdsBefore, 'steady state: no RDS write');
   t.equal(events.length, 2, 'no new event');
+});
+
+/** Answers every check with `verdict` at once, and records what was asked. */
+function fixedVerdicts(verdict: AccessVerdict | undefined) {
+  const asked: Array<{ key: string; password: string; address: string; wait: boolean }> = [];
+  const access: AccessVerdicts = {
+    async verdict(key, target, _generation, { wait }) {
+      asked.push({ key, password: target.password, address: target.address, wait });
+      return verdict;
+    },
+  };
+  return { access, asked };
+}
+
+t.test('access check: once Ready, its verdict lands in the same status write', async (t) => {
+  const { access, asked } = fixedVerdicts({ status: 'True', reason: 'Connected', message: 'Connected' });
+  const { rds, kube, events, add, live, identifier } = setup({ access });
+  add('orders');
+  await live('orders');
+  t.same(asked, [], 'not while the instance is creating');
+  t.notOk(condition(kube.objects.get('orders'), 'Connectable'));
+
+  const id = identifier('orders');
+  rds.becomeAvailable(id);
+  const statusWrites = () => kube.writes.filter((w) => w === 'patch status').length;
+  const before = statusWrites();
+  await live('orders');
+  t.equal(statusWrites(), before + 1, 'Ready and Connectable in one write');
+  const ready = kube.objects.get('orders')!;
+  t.match(condition(ready, 'Ready'), { status: 'True' });
+  t.match(condition(ready, 'Connectable'), { status: 'True', reason: 'Connected', observedGeneration: 1 });
+  const secret = decodeSecretData(kube.secrets.get('orders'));
+  t.match(asked, [{ key: 'shop/orders', password: secret.password, address: secret.host, wait: true }]);
+
+  const writes = kube.writes.length;
+  await live('orders');
+  t.equal(kube.writes.length, writes, 'the same verdict again: nothing written');
+  t.equal(asked.at(-1)?.wait, false, 'with a condition in status, no reconcile waits for a check');
+  t.notOk(events.some((e) => e.reason === 'NotConnectable'));
+});
+
+t.test('access check: False gives one Warning per reason; checking keeps the last verdict', async (t) => {
+  const failed = { status: 'False', reason: 'AuthenticationFailed', message: 'refused' } as const;
+  const checks = fixedVerdicts(failed);
+  const { rds, kube, events, add, live, identifier } = setup({ access: checks.access });
+  add('orders');
+  await live('orders');
+  rds.becomeAvailable(identifier('orders'));
+  await live('orders');
+  await live('orders');
+  t.match(condition(kube.objects.get('orders'), 'Connectable'), failed);
+  const warnings = events.filter((e) => e.reason === 'NotConnectable');
+  t.match(warnings, [{ type: 'Warning', message: 'AuthenticationFailed: refused' }], 'once');
+  t.match(condition(kube.objects.get('orders'), 'Ready'), { status: 'True' }, 'Ready is about RDS only');
+
+  const pending = setup({ access: fixedVerdicts(undefined).access });
+  pending.add('fresh');
+  await pending.live('fresh');
+  pending.rds.becomeAvailable(pending.identifier('fresh'));
+  await pending.live('fresh');
+  t.match(
+    condition(pending.kube.objects.get('fresh'), 'Connectable'),
+    { status: 'Unknown', reason: 'Checking' },
+    'a first check still running: Unknown',
+  );
+});
+
+t.test('access check off: no condition, and a condition left from before is removed', async (t) => {
+  const { rds, kube, add, live, identifier } = setup();
+  add('orders');
+  await live('orders');
+  rds.becomeAvailable(identifier('orders'));
+  await live('orders');
+  const object = kube.objects.get('orders')!;
+  t.notOk(condition(object, 'Connectable'));
+  object.status!.conditions!.push({
+    type: 'Connectable',
+    status: 'True',
+    reason: 'Connected',
+    message: 'Connected',
+    lastTransitionTime: '2025-01-01T00:00:00Z',
+  });
+  await live('orders');
+  t.notOk(condition(kube.objects.get('orders'), 'Connectable'));
 });
 
 t.test(

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import t from 'tap';
 import { RdsError, type RdsErrorKind } from '../../../src/aws/errors.js';
 import { describeFailure } from '../../../src/controller/reconcile-error.js';
+import { ACCESS_FAILURES } from '../../../src/engine/access.js';
 import { buildStatus } from '../../../src/controller/status.js';
 import { KubeApiError } from '../../../src/kube/client.js';
 import { rdsInstanceIn } from '../../support/rds-instance.js';
@@ -119,6 +120,7 @@ t.test('every reason the code can emit is explained in docs/troubleshooting.md',
   t.same(undocumented(scanned, page), [], 'literal reasons in src/ missing from the page');
   t.same(undocumented(computedReadyReasons(), page), [], 'Ready reasons from RDS statuses missing');
   t.same(undocumented(computedFailureReasons(), page), [], 'failure reasons of errors missing');
+  t.same(undocumented([...ACCESS_FAILURES], page), [], 'Connectable reasons of the access check missing');
 });
 
 t.test('every ReconcileError names its reason as a literal the scan can read', async (t) => {
