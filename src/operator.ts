@@ -16,6 +16,7 @@ import { buildMetricsServer, buildWebhookServer, replaceCertificate } from './se
 import {
   type KindRegistration,
   postgresDBKind,
+  postgresDBSnapshotKind,
   type RunningController,
   startController,
 } from './controller/index.js';
@@ -24,8 +25,10 @@ import { createKubeClient } from './kube/client.js';
 import { PolicyStore } from './policy/store.js';
 import { subjectAccessReviewAuthorizer } from './admission/adoption-authorizer.js';
 import { admissionRoutes } from './admission/plugin.js';
+import { kubeRestoreSources } from './admission/restore-sources.js';
 import { postgresDatabaseAdmission } from './admission/postgres-database.js';
 import { postgresDBAdmission } from './admission/postgresdb.js';
+import { postgresDBSnapshotAdmission } from './admission/postgres-db-snapshot.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 
 export interface RunFlags {
@@ -106,12 +109,18 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
     const admission = postgresDBAdmission(config, {
       policies,
       adoption: subjectAccessReviewAuthorizer(client),
+      restoreSources: kubeRestoreSources(client),
     });
     const server = buildWebhookServer({
       logger,
       registry,
       tls: certWatcher.initial,
-      routes: [admissionRoutes([admission, postgresDatabaseAdmission(config, { policies })], logger)],
+      routes: [
+        admissionRoutes(
+          [admission, postgresDatabaseAdmission(config, { policies }), postgresDBSnapshotAdmission()],
+          logger,
+        ),
+      ],
       plugins: [async (app) => app.register(conversionPlugin, { registry, logger })],
     });
     webhookServer = server;
@@ -166,7 +175,11 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
 export const LEASE_NAME = 'stow-controller';
 
 /** The kinds the controller reconciles, under one leader election: a new kind is one line here. */
-export const RECONCILED_KINDS: readonly KindRegistration[] = [postgresDBKind, postgresDatabaseKind];
+export const RECONCILED_KINDS: readonly KindRegistration[] = [
+  postgresDBKind,
+  postgresDatabaseKind,
+  postgresDBSnapshotKind,
+];
 
 /** The controller, leader-elected on a Lease in the pod's namespace, named after the pod. */
 function startElectedController(opts: {

@@ -19,6 +19,7 @@ import {
 import { fitsCrdSchema } from './rules/crd-schema.js';
 import { validateMetadataShape } from './rules/metadata.js';
 import { type AdoptionAuthorizer, NO_ADOPTION } from './adoption-authorizer.js';
+import { NO_RESTORE_SOURCES, type RestoreSources, restoreSourceErrors } from './restore-sources.js';
 import { denialMessage } from './denial.js';
 import type { Admitted, KindAdmission } from './framework.js';
 import { ADMISSION_PATHS } from './registration.js';
@@ -36,6 +37,7 @@ interface AdmissionContext {
   config: OperatorConfig;
   policies: PolicySource;
   adoption: AdoptionAuthorizer;
+  restoreSources: RestoreSources;
 }
 
 const DEPRECATION_WARNING =
@@ -114,6 +116,10 @@ function validate(
       ...admissionPolicyErrors(object, previous, namespace, config, policies),
     ];
     const adopting = errors.length === 0 ? adoptionRequested(object, previous) : undefined;
+    if (errors.length === 0 && !previous && object.spec.restoreFrom !== undefined)
+      return checkRestoreSource(object, namespace, context).then((found) =>
+        respond(request, object, found, warnings),
+      );
     if (adopting === undefined) return respond(request, object, errors, warnings);
     return context.adoption
       .mayAdopt(request.userInfo, namespace, object.metadata.name ?? request.name ?? '')
@@ -130,6 +136,19 @@ function validate(
   return policies instanceof Promise ? policies.then(decide) : decide(policies);
 }
 
+/** The source of a restore, read from the API server; an unanswered read denies, never errs. */
+async function checkRestoreSource(
+  object: PostgresDB,
+  namespace: string,
+  context: AdmissionContext,
+): Promise<FieldError[]> {
+  try {
+    return await restoreSourceErrors(object.spec, namespace, context.restoreSources, context.policies);
+  } catch (error) {
+    return [fieldError('spec.restoreFrom', `could not be checked (${(error as Error).message}); try again`)];
+  }
+}
+
 function respond(
   request: AdmissionRequest,
   object: PostgresDB,
@@ -140,15 +159,19 @@ function respond(
   return withWarnings(allowed(request.uid), warnings);
 }
 
-/** PostgresDB's admission, at /mutate and /validate. Without policies or an authorizer: none, and nobody may adopt. */
+/**
+ * PostgresDB's admission, at /mutate and /validate. Without policies or an authorizer: none, and
+ * nobody may adopt; without restore sources, no restore source is found.
+ */
 export function postgresDBAdmission(
   config: OperatorConfig,
-  options: { policies?: PolicySource; adoption?: AdoptionAuthorizer } = {},
+  options: { policies?: PolicySource; adoption?: AdoptionAuthorizer; restoreSources?: RestoreSources } = {},
 ): KindAdmission<PostgresDB> {
   const context = {
     config,
     policies: options.policies ?? NO_POLICIES,
     adoption: options.adoption ?? NO_ADOPTION,
+    restoreSources: options.restoreSources ?? NO_RESTORE_SOURCES,
   };
   return {
     mutatePath: ADMISSION_PATHS[PLURAL].mutate,

@@ -1,4 +1,4 @@
-import { DATABASE_PLURAL, GROUP, HUB_VERSION, PLURAL } from '../api/constants.js';
+import { DATABASE_PLURAL, GROUP, HUB_VERSION, PLURAL, SNAPSHOT_PLURAL } from '../api/constants.js';
 import { type WebhookTarget, webhookClientConfig } from '../api/webhook-client-config.js';
 
 export type { WebhookTarget } from '../api/webhook-client-config.js';
@@ -12,6 +12,10 @@ export const ADMISSION_PATHS = {
   [DATABASE_PLURAL]: {
     mutate: `/mutate/${DATABASE_PLURAL}`,
     validate: `/validate/${DATABASE_PLURAL}`,
+  },
+  [SNAPSHOT_PLURAL]: {
+    mutate: `/mutate/${SNAPSHOT_PLURAL}`,
+    validate: `/validate/${SNAPSHOT_PLURAL}`,
   },
 } as const;
 

@@ -39,3 +39,13 @@ export const DATABASE_PLURAL = 'postgresdatabases';
 export const DATABASE_SINGULAR = 'postgresdatabase';
 export const DATABASE_SHORT_NAMES = ['pgdatabase'];
 export const DATABASE_CRD_NAME = `${DATABASE_PLURAL}.${GROUP}`;
+
+export const SNAPSHOT_KIND = 'PostgresDBSnapshot';
+export const SNAPSHOT_PLURAL = 'postgresdbsnapshots';
+export const SNAPSHOT_SINGULAR = 'postgresdbsnapshot';
+export const SNAPSHOT_SHORT_NAMES = ['pgsnapshot'];
+export const SNAPSHOT_CRD_NAME = `${SNAPSHOT_PLURAL}.${GROUP}`;
+/** On an RDS snapshot: the kind of the object it belongs to (its other tags are the ownership tags). */
+export const TAG_KIND = 'stow.dev/kind';
+/** On a PostgresDBSnapshot Stow made for a deletion: the uid of the PostgresDB whose final snapshot it is. */
+export const ANNOTATION_FINAL_SNAPSHOT_OF = 'stow.dev/final-snapshot-of';

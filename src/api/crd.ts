@@ -15,10 +15,15 @@ import {
   POLICY_SINGULAR,
   SHORT_NAMES,
   SINGULAR,
+  SNAPSHOT_KIND,
+  SNAPSHOT_PLURAL,
+  SNAPSHOT_SHORT_NAMES,
+  SNAPSHOT_SINGULAR,
 } from './constants.js';
 import { CrdPostgresDB } from './crd-bounds.js';
 import { PostgresDBPolicy } from './policy.js';
 import { PostgresDatabase } from './postgres-database.js';
+import { PostgresDBSnapshot } from './postgres-db-snapshot.js';
 import { webhookClientConfig } from './webhook-client-config.js';
 import { toStructuralSchema } from './structural-schema.js';
 import * as v1alpha1 from './v1alpha1.js';
@@ -224,6 +229,41 @@ export function buildDatabaseCrd(): Record<string, unknown> {
   });
 }
 
+/** The namespaced PostgresDBSnapshot CustomResourceDefinition (one version, no conversion). */
+export function buildSnapshotCrd(): Record<string, unknown> {
+  return singleVersionCrd({
+    kind: SNAPSHOT_KIND,
+    plural: SNAPSHOT_PLURAL,
+    singular: SNAPSHOT_SINGULAR,
+    shortNames: SNAPSHOT_SHORT_NAMES,
+    scope: 'Namespaced',
+    schema: PostgresDBSnapshot,
+    statusSubresource: true,
+    columns: [
+      column('Source', 'string', '.spec.postgresDBRef.name', 'The PostgresDB snapshotted'),
+      column('Phase', 'string', '.status.phase', 'Pending, Creating, Available, Deleting or Failed'),
+      column('Size', 'integer', '.status.sizeGiB', 'Allocated storage of the instance snapshotted, in GiB'),
+      { ...column('Engine', 'string', '.status.engineVersion', 'PostgreSQL version'), priority: 1 },
+      {
+        ...column('Identifier', 'string', '.status.snapshotIdentifier', 'RDS DB snapshot identifier'),
+        priority: 1,
+      },
+      column(
+        'Deletion',
+        'string',
+        '.spec.deletionPolicy',
+        'Retain or Delete the RDS snapshot with this resource',
+      ),
+      column(
+        'Ready',
+        'string',
+        '.status.conditions[?(@.type=="Ready")].status',
+        'Whether it can be restored from',
+      ),
+    ],
+  });
+}
+
 /**
  * Every CRD Stow serves, by plural, PostgresDB's first (its conversion webhook takes `options`); the
  * chart holds each as `helm/stow/files/<plural>.stow.dev.yaml`. A new kind is a line here.
@@ -235,5 +275,6 @@ export function buildAllCrds(
     { plural: PLURAL, crd: buildCrd(options) },
     { plural: POLICY_PLURAL, crd: buildPolicyCrd() },
     { plural: DATABASE_PLURAL, crd: buildDatabaseCrd() },
+    { plural: SNAPSHOT_PLURAL, crd: buildSnapshotCrd() },
   ];
 }

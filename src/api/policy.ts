@@ -151,6 +151,41 @@ export const PostgresDBPolicySpec = Type.Object(
         },
       ),
     ),
+    snapshotSharing: Type.Optional(
+      Type.Object(
+        {
+          namespaceSelector: {
+            ...LabelSelector,
+            description:
+              'The namespaces whose PostgresDBs may restore from the PostgresDBSnapshots of the namespaces this policy selects. {} selects every namespace.',
+          },
+          snapshots: Type.Optional(
+            Patterns(
+              'Names of the PostgresDBSnapshots shared. Unset: every PostgresDBSnapshot of the selected namespaces.',
+            ),
+          ),
+        },
+        {
+          description:
+            'Restores across namespaces: a PostgresDB in another namespace may restore from a PostgresDBSnapshot here (spec.restoreFrom.snapshot.namespace) when a policy selecting this namespace shares its snapshots with that namespace. A snapshot holds all the data of its instance.',
+        },
+      ),
+    ),
+    rdsSnapshotRestore: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Boolean({
+            description:
+              'Whether PostgresDBs may restore from RDS snapshots named by identifier (spec.restoreFrom.rdsSnapshotIdentifier). Off unless set.',
+          }),
+          identifiers: Type.Optional(Patterns('RDS snapshot identifiers that may be restored. Empty: none.')),
+        },
+        {
+          description:
+            'Restores from RDS snapshots no PostgresDBSnapshot stands for, which may hold any data of the account: like adoption, only the identifiers a platform team lists.',
+        },
+      ),
+    ),
   },
   {
     description:

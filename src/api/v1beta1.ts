@@ -97,6 +97,56 @@ export function passwordRotationSchema(bounds: { minimum?: number; maximum?: num
   );
 }
 
+export const RestoreFrom = Type.Object(
+  {
+    snapshot: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ description: 'Name of the PostgresDBSnapshot.' }),
+          namespace: Type.Optional(
+            Type.String({
+              description:
+                'Its namespace. Empty: this namespace. Another namespace only when a PostgresDBPolicy selecting that namespace shares its snapshots with this one (spec.snapshotSharing).',
+            }),
+          ),
+        },
+        { description: 'A PostgresDBSnapshot, once it is Available.' },
+      ),
+    ),
+    rdsSnapshotIdentifier: Type.Optional(
+      Type.String({
+        description:
+          'An RDS DB snapshot by identifier, for snapshots no PostgresDBSnapshot stands for. Only when a PostgresDBPolicy selecting this namespace allows the identifier (spec.rdsSnapshotRestore).',
+      }),
+    ),
+    pointInTime: Type.Optional(
+      Type.Object(
+        {
+          postgresDBRef: Type.Object(
+            { name: Type.String({ description: 'Name of the PostgresDB in this namespace.' }) },
+            { description: 'The PostgresDB whose instance is restored, from its automated backups.' },
+          ),
+          time: Type.Optional(
+            Type.String({
+              description:
+                "The time to restore to, RFC 3339 (e.g. 2026-12-01T10:00:00Z), within the source's backup retention. Exactly one of time and latest.",
+            }),
+          ),
+          latest: Type.Optional(
+            Type.Boolean({ description: 'true: the latest time RDS can restore to (minutes ago).' }),
+          ),
+        },
+        { description: 'A point in time of a PostgresDB of this namespace.' },
+      ),
+    ),
+  },
+  {
+    description:
+      'Create the instance from a backup instead of empty: exactly one of snapshot, rdsSnapshotIdentifier and pointInTime. Set only at creation, immutable. The master user, database name, engine version and KMS key come from the source (leave them empty); the Secret gets a new master password, set on the instance after the restore.',
+  },
+);
+export type RestoreFrom = Static<typeof RestoreFrom>;
+
 export const PostgresDBSpec = Type.Object(
   {
     instanceClass: Type.String({ description: 'RDS instance class, db.<family>.<size>, e.g. db.t3.small.' }),
@@ -159,6 +209,7 @@ export const PostgresDBSpec = Type.Object(
       }),
     ),
     passwordRotation: Type.Optional(passwordRotationSchema()),
+    restoreFrom: Type.Optional(RestoreFrom),
   },
   { description: 'Desired state of the PostgreSQL database.' },
 );

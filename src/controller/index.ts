@@ -13,6 +13,7 @@ import type { LeaderElectionOptions } from '../kube/leader-election.js';
 import { controllerMetrics } from './metrics.js';
 import type { KindDeps } from './kind-deps.js';
 import { PostgresDBController, type ResyncReport } from './postgresdb-controller.js';
+import { PostgresDBSnapshotController } from './postgresdb-snapshot/controller.js';
 import { type Controller, type Leadership, Manager } from './runtime/manager.js';
 
 export type { LeaderElectionOptions } from '../kube/leader-election.js';
@@ -25,6 +26,10 @@ export type KindRegistration = (deps: KindDeps, leadership: Leadership) => Contr
 /** PostgresDB: RDS instances, with their Secrets and Services. */
 export const postgresDBKind: KindRegistration = (deps, leadership) =>
   new PostgresDBController({ ...deps, operatorObject: leadership.operatorObject });
+
+/** PostgresDBSnapshot: RDS snapshots of PostgresDBs' instances, and the snapshots no object binds. */
+export const postgresDBSnapshotKind: KindRegistration = (deps, leadership) =>
+  new PostgresDBSnapshotController({ ...deps, operatorObject: leadership.operatorObject });
 
 export interface StartControllerOptions {
   kubeConfig: KubeConfig;

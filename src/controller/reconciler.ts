@@ -40,6 +40,7 @@ import {
 import { newMasterSecretAnnotations, rotateMasterPassword } from './master-rotation.js';
 import { isOwnedBy, ownerReference } from './owner.js';
 import { generatePassword } from './password.js';
+import { checkRestoredSize, inheritedFromSource, isRestoring, planRestore, restoreInput } from './restore.js';
 import { describeFailure, ReconcileError, StaleObservation, settleFailure } from './reconcile-error.js';
 import { buildStatus, isAvailable, isConnectable, isReady } from './status.js';
 import { writeStatusIfChanged } from './status-writer.js';
@@ -64,9 +65,10 @@ export async function reconcileLive(
     await step.checkOwnership();
     step.checkPolicies();
     await step.ensureSecretWithPassword();
-    await step.createOrUpdateInstance();
+    // A new password first, then other changes: a restored instance answers to its source's until then.
     await step.resetPasswordIfPending();
     await step.rotateMasterPassword();
+    await step.createOrUpdateInstance();
     await step.ensureTags();
     await step.fillConnectionKeys();
     await step.ensureService();
@@ -213,6 +215,7 @@ class LiveReconcile {
     }
     const ownership = ownershipOf(instance.tags, this.identity);
     if (isAdopting(this.object) && ownership !== 'other') this.spec = specFromInstance(this.spec, instance);
+    if (isRestoring(this.spec) && ownership === 'ours') this.spec = inheritedFromSource(this.spec, instance);
     if (ownership === 'ours') return;
     if (ownership === 'unmanaged' && isAdopting(this.object)) {
       // The webhook checked the policy and the user's adopt verb; policies may have changed since.
@@ -285,9 +288,10 @@ class LiveReconcile {
    */
   private async createSecret(): Promise<Secret> {
     const name = this.spec.secretName!;
+    // A restored instance has its source's password: a new one is set once it is available.
     const source = this.instance
       ? await this.existingInstancePassword()
-      : { password: generatePassword(), reset: false };
+      : { password: generatePassword(), reset: isRestoring(this.spec) };
     this.beforeWrite();
     const credentials: Credentials = { ...this.credentialsWithout(), password: source.password };
     const annotations = {
@@ -345,7 +349,8 @@ class LiveReconcile {
 
   private credentialsWithout(): Omit<Credentials, 'password'> {
     return {
-      username: this.instance?.masterUsername || this.spec.masterUsername!,
+      // Empty until a restored instance says whose it is (its source's): fillConnectionKeys writes it then.
+      username: this.instance?.masterUsername || (this.spec.masterUsername ?? ''),
       // An instance created without a database name has only RDS's default one.
       databaseName: this.instance?.databaseName || this.spec.databaseName || postgres.defaultDatabase,
     };
@@ -385,6 +390,7 @@ class LiveReconcile {
    */
   private async createInstance(): Promise<void> {
     this.beforeWrite();
+    if (isRestoring(this.spec)) return this.restoreInstance();
     const input = desiredCreateInput(
       { ...this.object, spec: this.spec },
       this.context.config,
@@ -395,19 +401,49 @@ class LiveReconcile {
     try {
       this.instance = await this.context.rds.createInstance(input, this.signal);
     } catch (error) {
-      if (!isRdsError(error, 'AlreadyExists')) throw error;
-      const existing = await this.context.rds.describeInstance(this.identifier, this.signal);
-      if (!existing) throw error;
-      const ownership = ownershipOf(existing.tags, this.identity);
-      if (ownership !== 'ours') this.refuseInstance(existing, ownership === 'other');
-      this.instance = existing;
-      this.log.info({ identifier: this.identifier }, 'found own instance after DBInstanceAlreadyExists');
-      return;
+      return this.takeExisting(error);
     }
     await this.event(
       'Normal',
       'Creating',
       `Creating RDS instance ${this.identifier} (${input.instanceClass}, ${input.allocatedStorageGiB} GiB ${input.storageType}, PostgreSQL ${input.engineVersion})`,
+    );
+  }
+
+  /** RDS answered DBInstanceAlreadyExists: an earlier attempt's instance is taken when its tags say it is ours. */
+  private async takeExisting(error: unknown): Promise<void> {
+    if (!isRdsError(error, 'AlreadyExists')) throw error;
+    const existing = await this.context.rds.describeInstance(this.identifier, this.signal);
+    if (!existing) throw error;
+    const ownership = ownershipOf(existing.tags, this.identity);
+    if (ownership !== 'ours') this.refuseInstance(existing, ownership === 'other');
+    this.instance = existing;
+    this.log.info({ identifier: this.identifier }, 'found own instance after DBInstanceAlreadyExists');
+  }
+
+  /**
+   * RestoreDBInstanceFromDBSnapshot or RestoreDBInstanceToPointInTime instead of CreateDBInstance:
+   * the spec's class, storage and network now; its other settings, the new password first, once the
+   * instance is available, with ModifyDBInstance.
+   */
+  private async restoreInstance(): Promise<void> {
+    const plan = await planRestore(this.context, this.object, this.spec, this.policies, this.signal);
+    checkRestoredSize(this.spec, plan);
+    const input = restoreInput(
+      { ...this.object, spec: this.spec },
+      this.context.config,
+      this.identifier,
+      ownershipTags(this.identity),
+    );
+    try {
+      this.instance = await plan.restore(input, this.signal);
+    } catch (error) {
+      return this.takeExisting(error);
+    }
+    await this.event(
+      'Normal',
+      'Restoring',
+      `Restoring RDS instance ${this.identifier} from ${plan.description} (${input.instanceClass}, ${input.allocatedStorageGiB} GiB ${input.storageType}); the source's master password is replaced by Secret ${this.spec.secretName}'s once it is available`,
     );
   }
 
@@ -430,7 +466,9 @@ class LiveReconcile {
     await this.event(
       'Normal',
       'PasswordSet',
-      `Set a new master password on RDS instance ${instance.identifier}, as asked by ${ANNOTATION_RESET_MASTER_PASSWORD}`,
+      isRestoring(this.spec)
+        ? `Set a new master password on restored RDS instance ${instance.identifier}: the source's no longer works`
+        : `Set a new master password on RDS instance ${instance.identifier}, as asked by ${ANNOTATION_RESET_MASTER_PASSWORD}`,
     );
   }
 

@@ -58,11 +58,10 @@ export interface ConditionInput {
 function readiness(
   instance: RdsInstance | undefined,
   identifier: string | undefined,
-  deleting: boolean,
+  deleting: string | undefined,
 ): ConditionInput {
-  if (deleting) {
-    return { type: 'Ready', status: 'False', reason: 'Deleting', message: 'The resource is being deleted' };
-  }
+  if (deleting !== undefined)
+    return { type: 'Ready', status: 'False', reason: 'Deleting', message: deleting };
   if (!instance) {
     return {
       type: 'Ready',
@@ -120,6 +119,8 @@ export interface StatusInput {
   /** Undefined: the reconcile succeeded. Permanent: retrying will not help until something changes. */
   failure?: { reason: string; message: string; permanent?: boolean } | undefined;
   deleting?: boolean;
+  /** While deleting: what the deletion waits for (default: that the resource is being deleted). */
+  deletingMessage?: string | undefined;
   /** Keys of the user and configured tags now on the instance; undefined keeps the previous record. */
   tagKeys?: string[] | undefined;
   /** The platform policies' verdict on the spec; undefined when no policy selects the namespace. */
@@ -167,7 +168,11 @@ export function buildStatus(input: StatusInput): PostgresDBStatus {
     : { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'The last reconcile succeeded' };
   let conditions = setCondition(
     input.previous?.conditions,
-    readiness(instance, input.identifier, input.deleting ?? false),
+    readiness(
+      instance,
+      input.identifier,
+      input.deleting ? (input.deletingMessage ?? 'The resource is being deleted') : undefined,
+    ),
     input.generation,
     input.now,
   );

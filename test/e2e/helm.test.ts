@@ -62,6 +62,9 @@ const POLICY_READER_RULES: Record<string, string[]> = {
   'postgresdbpolicies.stow.dev': ['get', 'list', 'watch'],
   namespaces: ['get', 'list', 'watch'],
   'subjectaccessreviews.authorization.k8s.io': ['create'],
+  // The source of a restore, read by name at admission.
+  'postgresdbsnapshots.stow.dev': ['get'],
+  'postgresdbs.stow.dev': ['get'],
 };
 const OPERATOR_RULES: Record<string, string[]> = {
   ...POLICY_READER_RULES,
@@ -71,6 +74,9 @@ const OPERATOR_RULES: Record<string, string[]> = {
   'postgresdatabases.stow.dev': ['get', 'list', 'patch', 'watch'],
   'postgresdatabases.stow.dev/status': ['get', 'patch'],
   'postgresdatabases.stow.dev/finalizers': ['update'],
+  // Final snapshots are PostgresDBSnapshots the controller creates.
+  'postgresdbsnapshots.stow.dev': ['create', 'get', 'list', 'patch', 'watch'],
+  'postgresdbsnapshots.stow.dev/status': ['get', 'patch'],
   secrets: ['create', 'get', 'list', 'patch', 'watch'],
   services: ['create', 'get', 'list', 'patch', 'watch'],
   events: ['create', 'patch'],

@@ -10,6 +10,7 @@ import { buildWebhookServer } from '../../src/server/server.js';
 import { admissionRoutes } from '../../src/admission/plugin.js';
 import { postgresDatabaseAdmission } from '../../src/admission/postgres-database.js';
 import { postgresDBAdmission } from '../../src/admission/postgresdb.js';
+import { postgresDBSnapshotAdmission } from '../../src/admission/postgres-db-snapshot.js';
 
 export function webhookApp(): FastifyInstance {
   const registry = new Registry();
@@ -18,7 +19,12 @@ export function webhookApp(): FastifyInstance {
   return buildWebhookServer({
     logger,
     registry,
-    routes: [admissionRoutes([postgresDBAdmission(config), postgresDatabaseAdmission(config)], logger)],
+    routes: [
+      admissionRoutes(
+        [postgresDBAdmission(config), postgresDatabaseAdmission(config), postgresDBSnapshotAdmission()],
+        logger,
+      ),
+    ],
     plugins: [async (app) => conversionPlugin(app, { registry })],
   });
 }
@@ -28,7 +34,9 @@ export type Route =
   | '/validate'
   | '/convert'
   | '/mutate/postgresdatabases'
-  | '/validate/postgresdatabases';
+  | '/validate/postgresdatabases'
+  | '/mutate/postgresdbsnapshots'
+  | '/validate/postgresdbsnapshots';
 
 /** POSTs `body` (JSON text, or a value to serialise) as application/json. */
 export async function post(app: FastifyInstance, url: Route, body: unknown) {

@@ -112,12 +112,15 @@ t.test('the defaults render the whole operator', async (t) => {
     'ClusterRole/stow-postgresdb-adopt',
     'ClusterRole/stow-postgresdb-edit',
     'ClusterRole/stow-postgresdb-view',
+    'ClusterRole/stow-postgresdbsnapshot-edit',
+    'ClusterRole/stow-postgresdbsnapshot-view',
     'ClusterRoleBinding/stow-operator',
     'ClusterRoleBinding/stow-policy-reader',
     'ConfigMap/stow-config',
     'CustomResourceDefinition/postgresdatabases.stow.dev',
     'CustomResourceDefinition/postgresdbpolicies.stow.dev',
     'CustomResourceDefinition/postgresdbs.stow.dev',
+    'CustomResourceDefinition/postgresdbsnapshots.stow.dev',
     'Deployment/stow',
     'Issuer/stow-ca',
     'Issuer/stow-selfsigned',
@@ -353,9 +356,9 @@ t.test('the pod passes the restricted Pod Security Standard, with a read-only ro
 t.test('the CRD is what `stow crds` prints, pointed at the release webhook Service', async (t) => {
   const printed = run(process.execPath, [join(root, 'dist/src/cli/main.js'), 'crds']);
   t.equal(printed.code, 0, printed.stderr);
-  const [generated, generatedPolicy, generatedDatabase] = parseAllDocuments(printed.stdout).map((document) =>
-    document.toJS(),
-  );
+  const [generated, generatedPolicy, generatedDatabase, generatedSnapshot] = parseAllDocuments(
+    printed.stdout,
+  ).map((document) => document.toJS());
   const committed = parse(readFileSync(join(chart, 'files/postgresdbs.stow.dev.yaml'), 'utf8'));
   t.same(committed, generated, 'helm/stow/files/postgresdbs.stow.dev.yaml is up to date with `stow crds`');
   const committedPolicy = parse(readFileSync(join(chart, 'files/postgresdbpolicies.stow.dev.yaml'), 'utf8'));
@@ -378,6 +381,14 @@ t.test('the CRD is what `stow crds` prints, pointed at the release webhook Servi
     'the chart installs the PostgresDatabase CRD as generated',
   );
   t.equal(renderedDatabase.metadata.annotations['helm.sh/resource-policy'], 'keep');
+  t.same(
+    parse(readFileSync(join(chart, 'files/postgresdbsnapshots.stow.dev.yaml'), 'utf8')),
+    generatedSnapshot,
+    'files/postgresdbsnapshots.stow.dev.yaml is up to date with `stow crds`',
+  );
+  const renderedSnapshot = one(render(t), 'CustomResourceDefinition', 'postgresdbsnapshots.stow.dev');
+  t.same(renderedSnapshot.spec, generatedSnapshot.spec, 'the chart installs the PostgresDBSnapshot CRD');
+  t.equal(renderedSnapshot.metadata.annotations['helm.sh/resource-policy'], 'keep');
 
   for (const [title, sets, namespace] of [
     ['defaults', [], NS],
@@ -488,7 +499,7 @@ t.test('cert-manager off: a generated CA, certificate and caBundle that belong t
     Array(bundles.length).fill(secret.data['ca.crt']),
     'the CRD and every webhook trust the generated CA',
   );
-  t.equal(bundles.length, 5, 'the CRD, and two webhooks in each configuration');
+  t.equal(bundles.length, 7, 'the CRD, and three webhooks in each configuration');
   t.notOk(crd.metadata.annotations?.['cert-manager.io/inject-ca-from'], 'no injection annotation');
   const projected = one(objects, 'Deployment').spec.template.spec.volumes[0].projected.sources;
   t.equal(projected[1].secret.name, secret.metadata.name, 'the pod mounts the generated Secret');
@@ -571,12 +582,14 @@ t.test('ServiceMonitor, NetworkPolicy and IRSA switches', async (t) => {
 const MANAGED_RULES = [
   {
     apiGroups: ['stow.dev'],
-    resources: ['postgresdbs', 'postgresdatabases'],
+    resources: ['postgresdbs', 'postgresdatabases', 'postgresdbsnapshots'],
     verbs: ['get', 'list', 'watch', 'patch'],
   },
+  // The final snapshot of a PostgresDB deleted with deletionPolicy Snapshot.
+  { apiGroups: ['stow.dev'], resources: ['postgresdbsnapshots'], verbs: ['create'] },
   {
     apiGroups: ['stow.dev'],
-    resources: ['postgresdbs/status', 'postgresdatabases/status'],
+    resources: ['postgresdbs/status', 'postgresdatabases/status', 'postgresdbsnapshots/status'],
     verbs: ['get', 'patch'],
   },
   {
@@ -616,6 +629,8 @@ const POLICY_READER_RULES = [
   { apiGroups: ['stow.dev'], resources: ['postgresdbpolicies'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  // The source a new PostgresDB restores from, read by name at admission.
+  { apiGroups: ['stow.dev'], resources: ['postgresdbsnapshots', 'postgresdbs'], verbs: ['get'] },
 ];
 
 t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t) => {
@@ -662,6 +677,22 @@ t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t)
     'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
     'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
   });
+  t.same(one(objects, 'ClusterRole', 'stow-postgresdbsnapshot-view').rules, [
+    {
+      apiGroups: ['stow.dev'],
+      resources: ['postgresdbsnapshots', 'postgresdbsnapshots/status'],
+      verbs: ['get', 'list', 'watch'],
+    },
+  ]);
+  const snapshotEdit = one(objects, 'ClusterRole', 'stow-postgresdbsnapshot-edit');
+  t.same(snapshotEdit.rules, [
+    {
+      apiGroups: ['stow.dev'],
+      resources: ['postgresdbsnapshots'],
+      verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'],
+    },
+  ]);
+  t.equal(snapshotEdit.metadata.labels['rbac.authorization.k8s.io/aggregate-to-edit'], 'true');
   for (const role of find(objects, 'ClusterRole').filter((r) => r.metadata.name !== 'stow-operator'))
     for (const rule of role.rules)
       if (rule.resources.includes('postgresdbpolicies'))
@@ -695,6 +726,8 @@ t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t)
       'stow-postgresdb-adopt',
       'stow-postgresdb-edit',
       'stow-postgresdb-view',
+      'stow-postgresdbsnapshot-edit',
+      'stow-postgresdbsnapshot-view',
     ],
     'no operator ClusterRole (the policy reader is read-only)',
   );

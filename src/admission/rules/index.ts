@@ -4,7 +4,7 @@ import { applyDefaults, isAdoptingObject } from './defaults.js';
 import { type PostgresDB, PostgresDBSpec, type StorageType } from '../../api/v1beta1.js';
 import type { OperatorConfig } from '../../config/schema.js';
 import { canonicalJson } from '../../util/canonical-json.js';
-import { explainDerivedName, type FieldError } from './field-error.js';
+import { explainDerivedName, type FieldError, fieldError } from './field-error.js';
 import {
   validateDatabaseName,
   validateIdentifierAnnotation,
@@ -32,6 +32,7 @@ import {
   validateStorageChange,
 } from './update.js';
 import { onlyChanged } from './ratchet.js';
+import { validateRestoreFrom, validateRestoreUnchanged } from './restore.js';
 import { specShapeErrors } from './shape.js';
 import { validateWindows } from './windows.js';
 
@@ -100,6 +101,16 @@ const RULES: readonly Rule[] = [
       ? []
       : explainDerivedName(validateServiceName(serviceName), serviceName === object.metadata?.name),
   ({ object }) => validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]),
+  ({ spec, object }) => validateRestoreFrom(spec, object.metadata?.name),
+  ({ spec, object }) =>
+    spec.restoreFrom !== undefined && isAdoptingObject(object)
+      ? [
+          fieldError(
+            'spec.restoreFrom',
+            `cannot be set together with the annotation ${ANNOTATION_IDENTIFIER} (adoption)`,
+          ),
+        ]
+      : [],
 ];
 
 /** The rules proper, on a spec already known to have the schema's shape. */
@@ -173,6 +184,7 @@ export function validateUpdate(
       ...validateIdentifierUnchanged(nextDefaulted, previousDefaulted),
       ...validateStorageChange(nextDefaulted, previousDefaulted, config.storageRules),
       ...validateEngineUpgrade(nextDefaulted, previousDefaulted),
+      ...validateRestoreUnchanged(nextDefaulted.spec, previousDefaulted.spec),
     ],
     warnings: result.warnings,
   };

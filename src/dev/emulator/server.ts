@@ -22,6 +22,7 @@ import {
   type StateDelays,
 } from './options.js';
 import { queryApi } from './query-api.js';
+import { SnapshotLifecycle } from './snapshots.js';
 import { EmulatorState } from './state.js';
 
 export const adminPrefix = '/_emulator';
@@ -80,7 +81,13 @@ export function buildEmulatorServer(options: BuildEmulatorOptions = {}): Emulato
   const callLog = new CallLog(options.callLogLimit ?? defaultCallLogLimit);
   const held = new HeldResponses();
   const lifecycle = new InstanceLifecycle(state, initial.delays, options.instanceServers);
-  const control = new EmulatorControl(state, lifecycle, faults, callLog, held, initial);
+  const snapshots = new SnapshotLifecycle(
+    state,
+    lifecycle,
+    () => faults.failsSnapshots(),
+    options.instanceData,
+  );
+  const control = new EmulatorControl(state, lifecycle, faults, callLog, held, initial, snapshots);
 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -89,11 +96,12 @@ export function buildEmulatorServer(options: BuildEmulatorOptions = {}): Emulato
     forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false } },
   });
-  app.register(queryApi({ context: { state, lifecycle }, faults, callLog, held }));
+  app.register(queryApi({ context: { state, lifecycle, snapshots }, faults, callLog, held }));
   app.register(adminApi(control), { prefix: adminPrefix });
   app.addHook('onClose', async () => {
     held.releaseAll();
     lifecycle.close();
+    snapshots.close();
     faults.close();
   });
   return { app, control };

@@ -1,7 +1,7 @@
 // The generated CustomResourceDefinition: versions, conversion, names, printer columns, and
 // structural, fully described schemas generated from the TypeBox types.
 import t from 'tap';
-import { buildCrd, buildDatabaseCrd, buildPolicyCrd } from '../../../src/api/crd.js';
+import { buildCrd, buildDatabaseCrd, buildPolicyCrd, buildSnapshotCrd } from '../../../src/api/crd.js';
 import { SPEC_BOUNDS } from '../../../src/api/crd-bounds.js';
 import { PostgresDatabaseSpec } from '../../../src/api/postgres-database.js';
 import * as v1alpha1 from '../../../src/api/v1alpha1.js';
@@ -144,6 +144,7 @@ t.test('printer columns of v1beta1 (api.md: Class, Storage, Phase, Ready, Endpoi
 
 const databaseCrd = buildDatabaseCrd() as unknown as Crd;
 const policyCrd = buildPolicyCrd() as unknown as Crd;
+const snapshotCrd = buildSnapshotCrd() as unknown as Crd;
 const onlySchema = (of: Crd) => (of.spec.versions[0] as Version).schema.openAPIV3Schema;
 
 // Each schema the CRDs carry, and how many properties it has at least (a walk that finds fewer is broken).
@@ -152,6 +153,7 @@ const SCHEMAS: Array<[string, () => Json, number]> = [
   ['v1beta1', () => schemaOf('v1beta1'), 40],
   ['PostgresDatabase', () => onlySchema(databaseCrd), 25],
   ['PostgresDBPolicy', () => onlySchema(policyCrd), 30],
+  ['PostgresDBSnapshot', () => onlySchema(snapshotCrd), 15],
 ];
 
 for (const [name, schemaOfKind, least] of SCHEMAS) {
@@ -313,6 +315,59 @@ t.test('PostgresDatabase: namespaced, one version, status subresource, printer c
     'readOnly',
   ]);
 });
+
+t.test('PostgresDBSnapshot: namespaced, one version, status subresource, printer columns', async (t) => {
+  t.equal(snapshotCrd.metadata.name, 'postgresdbsnapshots.stow.dev');
+  t.equal(snapshotCrd.spec.scope, 'Namespaced');
+  t.match(snapshotCrd.spec.names, {
+    kind: 'PostgresDBSnapshot',
+    plural: 'postgresdbsnapshots',
+    singular: 'postgresdbsnapshot',
+    listKind: 'PostgresDBSnapshotList',
+    shortNames: ['pgsnapshot'],
+    categories: ['stow'],
+  });
+  t.notOk('conversion' in snapshotCrd.spec, 'no conversion: one version');
+  const [only] = snapshotCrd.spec.versions;
+  t.match(only, { name: 'v1beta1', served: true, storage: true, subresources: { status: {} } });
+  t.same(
+    only?.additionalPrinterColumns?.map((c) => [c.name, c.jsonPath, c.priority ?? 0]),
+    [
+      ['Source', '.spec.postgresDBRef.name', 0],
+      ['Phase', '.status.phase', 0],
+      ['Size', '.status.sizeGiB', 0],
+      ['Engine', '.status.engineVersion', 1],
+      ['Identifier', '.status.snapshotIdentifier', 1],
+      ['Deletion', '.spec.deletionPolicy', 0],
+      ['Ready', '.status.conditions[?(@.type=="Ready")].status', 0],
+      ['Age', '.metadata.creationTimestamp', 0],
+    ],
+  );
+  const spec = ((onlySchema(snapshotCrd).properties as Record<string, Json>).spec ?? {}) as Json;
+  t.same(spec.required, ['postgresDBRef']);
+  t.same((spec.properties as Record<string, Json>).deletionPolicy?.enum, ['Retain', 'Delete']);
+  const status = ((onlySchema(snapshotCrd).properties as Record<string, Json>).status ?? {}) as Json;
+  for (const field of [
+    'phase',
+    'snapshotIdentifier',
+    'creationTime',
+    'sizeGiB',
+    'engineVersion',
+    'conditions',
+  ])
+    t.ok((status.properties as Record<string, Json>)[field], `status.${field}`);
+});
+
+t.test(
+  'PostgresDB v1beta1: spec.restoreFrom offers a snapshot, an RDS snapshot or a point in time',
+  async (t) => {
+    const spec = (schemaOf('v1beta1').properties as Record<string, Json>).spec as Json;
+    const restoreFrom = (spec.properties as Record<string, Json>).restoreFrom as Json;
+    t.same(Object.keys(restoreFrom.properties as Json), ['snapshot', 'rdsSnapshotIdentifier', 'pointInTime']);
+    const pointInTime = (restoreFrom.properties as Record<string, Json>).pointInTime as Json;
+    t.same(pointInTime.required, ['postgresDBRef']);
+  },
+);
 
 t.test('PostgresDBPolicy: spec.sharing needs a namespace selector', async (t) => {
   const spec = ((onlySchema(policyCrd).properties as Record<string, Json>).spec ?? {}) as Json;

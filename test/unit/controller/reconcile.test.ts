@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ANNOTATION_IDENTIFIER, FINALIZER, TAG_MANAGED_BY } from '../../../src/api/constants.js';
+import type { PostgresDBSnapshot } from '../../../src/api/postgres-db-snapshot.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import { RdsError } from '../../../src/aws/errors.js';
 import type {
@@ -7,9 +8,11 @@ import type {
   CreateSnapshotInput,
   DeleteInstanceInput,
   InstanceModifications,
+  PointInTime,
   RdsGateway,
   RdsInstance,
   RdsSnapshot,
+  RestoreInstanceInput,
 } from '../../../src/aws/types.js';
 import type { OperatorConfig } from '../../../src/config/schema.js';
 import type { AccessVerdict, AccessVerdicts } from '../../../src/controller/access-check.js';
@@ -115,6 +118,41 @@ class FakeRds implements RdsGateway {
     this.calls.push('describeSnapshot');
     return this.snapshots.get(id);
   }
+  async listSnapshotsPage() {
+    return { snapshots: [...this.snapshots.values()] };
+  }
+  async deleteSnapshot(id: string) {
+    this.calls.push(`deleteSnapshot:${id}`);
+    const snapshot = this.snapshots.get(id)!;
+    this.snapshots.delete(id);
+    return snapshot;
+  }
+  async restoreFromSnapshot(snapshotIdentifier: string, input: RestoreInstanceInput) {
+    this.calls.push(`restore:${snapshotIdentifier}`);
+    return this.restored(input);
+  }
+  async restoreToPointInTime(source: PointInTime, input: RestoreInstanceInput) {
+    this.calls.push(`restoreToPointInTime:${source.sourceInstanceIdentifier}@${source.time ?? 'latest'}`);
+    return this.restored(input);
+  }
+  /** A restored instance: the source's master user and password (here, fixed ones). */
+  private restored(input: RestoreInstanceInput) {
+    const instance: RdsInstance = {
+      ...input,
+      arn: `arn:aws:rds:us-east-1:1:db:${input.identifier}`,
+      status: 'creating',
+      engineVersion: '15.7',
+      masterUsername: 'source_admin',
+      databaseName: 'source',
+      storageEncrypted: true,
+      securityGroupIds: input.securityGroupIds ?? [],
+      pending: {},
+      tags: { ...input.tags },
+    };
+    this.instances.set(input.identifier, instance);
+    this.passwords.set(input.identifier, 'the-source-password');
+    return structuredClone(instance);
+  }
   async addTags(arn: string, tags: Record<string, string>) {
     this.calls.push('addTags');
     const instance = [...this.instances.values()].find((i) => i.arn === arn)!;
@@ -157,6 +195,7 @@ class FakeKube implements KubeOps {
   readonly objects = new Map<string, PostgresDB>();
   readonly secrets = new Map<string, Secret>();
   readonly services = new Map<string, Service>();
+  readonly snapshots = new Map<string, PostgresDBSnapshot>();
   readonly writes: string[] = [];
   private rv = 1;
 
@@ -200,6 +239,22 @@ class FakeKube implements KubeOps {
     this.writes.push('create service');
     this.services.set(service.metadata.name, structuredClone(service));
     return structuredClone(service);
+  }
+  async getPostgresDB(_ns: string, name: string) {
+    return structuredClone(this.objects.get(name));
+  }
+  async getPostgresDBSnapshot(_ns: string, name: string) {
+    return structuredClone(this.snapshots.get(name));
+  }
+  async createPostgresDBSnapshot(object: PostgresDBSnapshot) {
+    this.writes.push('create postgresdbsnapshot');
+    const name = object.metadata.name!;
+    if (this.snapshots.has(name)) throw new KubeApiError(409, 'AlreadyExists', 'exists');
+    this.snapshots.set(
+      name,
+      structuredClone({ ...object, metadata: { ...object.metadata, uid: `uid-${name}` } }),
+    );
+    return structuredClone(this.snapshots.get(name)!);
   }
   async patchService(_ns: string, name: string, patch: unknown) {
     this.writes.push('patch service');
@@ -753,11 +808,11 @@ t.test('a listed observation only confirms; any write reads afresh', async (t) =
 });
 
 t.test('deletion policies', async (t) => {
-  for (const [policy, expected, keepAfterDeletion, deletesBackups] of [
-    ['Delete', 'delete', undefined, true],
-    ['Delete', 'delete', true, false],
-    ['Snapshot', 'delete+snapshot:', undefined, false],
-    ['Snapshot', 'delete+snapshot:', false, true],
+  for (const [policy, keepAfterDeletion, deletesBackups] of [
+    ['Delete', undefined, true],
+    ['Delete', true, false],
+    ['Snapshot', undefined, false],
+    ['Snapshot', false, true],
   ] as const) {
     const { rds, kube, add, live, deletion, identifier, events } = setup();
     add('orders', {
@@ -769,11 +824,32 @@ t.test('deletion policies', async (t) => {
     rds.becomeAvailable(id);
     await live('orders');
     kube.objects.get('orders')!.metadata.deletionTimestamp = '2025-01-01T00:00:00Z';
+    if (policy === 'Snapshot') {
+      // What the PostgresDBSnapshot controller does with the object the deletion creates.
+      t.same(await deletion('orders'), { requeueAfterMs: 1000 }, 'Snapshot: waits for the final snapshot');
+      t.notOk(
+        rds.calls.some((c) => c.startsWith('delete')),
+        'nothing deleted before the snapshot',
+      );
+      const final = kube.snapshots.get('orders-final-uidorder');
+      t.equal(final?.spec.deletionPolicy, 'Retain', 'the final snapshot is a PostgresDBSnapshot, kept');
+      t.equal(final?.metadata.annotations?.['stow.dev/identifier'], `${id}-final-uidorder`);
+      t.ok(events.some((e) => e.reason === 'FinalSnapshot'));
+      await rds.createSnapshot({
+        instanceIdentifier: id,
+        snapshotIdentifier: `${id}-final-uidorder`,
+        tags: {},
+      });
+      t.same(await deletion('orders'), { requeueAfterMs: 1000 }, 'Snapshot: waits while it is creating');
+      t.match(condition(kube.objects.get('orders'), 'Ready')?.message, /Waiting for the final snapshot/);
+      t.notOk(
+        rds.calls.some((c) => c.startsWith('delete')),
+        'nothing deleted while it is creating',
+      );
+      rds.snapshots.get(`${id}-final-uidorder`)!.status = 'available';
+    }
     t.same(await deletion('orders'), { requeueAfterMs: 1000 }, `${policy}: polls while deleting`);
-    t.ok(
-      rds.calls.some((c) => c.startsWith(expected)),
-      `${policy}: ${rds.calls.join(',')}`,
-    );
+    t.ok(rds.calls.includes('delete'), `${policy}: ${rds.calls.join(',')}`);
     t.ok(
       kube.objects.get('orders')?.metadata.finalizers?.includes(FINALIZER),
       'finalizer kept while RDS deletes',
@@ -781,6 +857,11 @@ t.test('deletion policies', async (t) => {
     t.equal(kube.objects.get('orders')?.status?.phase, 'Deleting');
     await deletion('orders');
     t.equal(rds.calls.filter((c) => c.startsWith('delete')).length, 1, 'delete asked once');
+    t.equal(
+      rds.deletions[0]?.finalSnapshotIdentifier,
+      undefined,
+      'RDS is never asked for its own final snapshot',
+    );
     t.equal(
       rds.deletions[0]?.deleteAutomatedBackups,
       deletesBackups,
@@ -796,12 +877,34 @@ t.test('deletion policies', async (t) => {
       kube.objects.get('orders')?.metadata.finalizers?.includes(FINALIZER),
       'finalizer removed once gone',
     );
-    if (policy === 'Snapshot') {
-      t.ok(rds.snapshots.has(`${id}-final-uidorder`), [...rds.snapshots.keys()].join());
-      t.ok(events.some((e) => e.reason === 'SnapshotTaken'));
-    }
+    if (policy === 'Snapshot') t.ok(events.some((e) => e.reason === 'SnapshotTaken'));
     t.ok(events.some((e) => e.reason === 'Deleted'));
   }
+});
+
+t.test('a failed final snapshot keeps the instance and the resource, and says why once', async (t) => {
+  const { rds, kube, add, live, deletion, identifier, events } = setup();
+  add('orders', { deletionPolicy: 'Snapshot' });
+  await live('orders');
+  const id = identifier('orders');
+  rds.becomeAvailable(id);
+  await live('orders');
+  kube.objects.get('orders')!.metadata.deletionTimestamp = '2025-01-01T00:00:00Z';
+  await deletion('orders');
+  await rds.createSnapshot({ instanceIdentifier: id, snapshotIdentifier: `${id}-final-uidorder`, tags: {} });
+  rds.snapshots.get(`${id}-final-uidorder`)!.status = 'failed';
+  for (let poll = 0; poll < 3; poll++)
+    t.same(await deletion('orders'), { requeueAfterMs: 1000 }, 'polled: a retry is noticed');
+  t.notOk(
+    rds.calls.some((c) => c.startsWith('delete')),
+    'the instance is not deleted',
+  );
+  t.ok(kube.objects.get('orders')?.metadata.finalizers?.includes(FINALIZER), 'the resource stays');
+  const synced = condition(kube.objects.get('orders'), 'Synced');
+  t.match(synced, { status: 'False', reason: 'FinalSnapshotFailed' });
+  t.match(synced?.message, /is failed, so the instance is not deleted/);
+  t.match(synced?.message, /Delete PostgresDBSnapshot orders-final-uidorder/);
+  t.equal(events.filter((e) => e.reason === 'FinalSnapshotFailed').length, 1, 'one Warning, not one a poll');
 });
 
 t.test('Retain leaves the instance and releases it', async (t) => {
@@ -957,4 +1060,134 @@ t.test('master rotation on schedule: everyDays after the last one', async (t) =>
     kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-rotated-at'],
     '2025-01-31T00:00:00.000Z',
   );
+});
+
+function availableSnapshot(name: string, identifier: string, sizeGiB = 20): PostgresDBSnapshot {
+  return {
+    apiVersion: 'stow.dev/v1beta1',
+    kind: 'PostgresDBSnapshot',
+    metadata: { name, namespace: 'shop', uid: `uid-${name}` },
+    spec: { postgresDBRef: { name: 'orders' }, deletionPolicy: 'Retain' },
+    status: { phase: 'Available', snapshotIdentifier: identifier, sizeGiB },
+  };
+}
+
+t.test(
+  'restore from a PostgresDBSnapshot: restored, not created; a new Secret; the new password set first',
+  async (t) => {
+    const { rds, kube, add, live, identifier, events } = setup();
+    kube.snapshots.set('before', availableSnapshot('before', 'stow-shop-before-12345678'));
+    add('copy', { restoreFrom: { snapshot: { name: 'before' } }, backup: { retentionDays: 3 } });
+    await live('copy');
+    const id = identifier('copy');
+    t.same(rds.mutatingCalls(), ['restore:stow-shop-before-12345678'], 'restored, never created');
+    t.match(
+      events.find((e) => e.reason === 'Restoring')?.message,
+      /from snapshot stow-shop-before-12345678 \(PostgresDBSnapshot shop\/before\)/,
+    );
+    const secret = kube.secrets.get('copy')!;
+    t.equal(
+      secret.metadata.annotations?.['stow.dev/password-reset'],
+      'pending',
+      'the new password waits for the instance',
+    );
+    t.equal(rds.instances.get(id)?.tags['stow.dev/uid'], 'uid-copy', 'tagged for the new PostgresDB');
+    t.equal(rds.passwords.get(id), 'the-source-password');
+    rds.becomeAvailable(id);
+    await live('copy');
+    const password = decodeSecretData(kube.secrets.get('copy')).password;
+    t.equal(rds.passwords.get(id), password, 'the new password is on the instance');
+    t.not(password, 'the-source-password');
+    t.notOk(kube.secrets.get('copy')?.metadata.annotations?.['stow.dev/password-reset'], 'marker removed');
+    t.match(events.find((e) => e.reason === 'PasswordSet')?.message, /restored RDS instance/);
+    const data = decodeSecretData(kube.secrets.get('copy'));
+    t.equal(data.username, 'source_admin', 'the master user comes from the source');
+    t.equal(data.dbname, 'source', 'and the database');
+    t.equal(rds.calls.filter((c) => c === 'modify').length, 1, 'the password in one ModifyDBInstance');
+  },
+);
+
+t.test('restore waits for its snapshot, and refuses what it may not read or cannot fit', async (t) => {
+  const pending = setup();
+  pending.kube.snapshots.set('before', {
+    ...availableSnapshot('before', 'stow-shop-before-12345678'),
+    status: { phase: 'Creating' },
+  });
+  pending.add('copy', { restoreFrom: { snapshot: { name: 'before' } } });
+  t.same(await pending.live('copy'), { requeueAfterMs: 1000 }, 'polled');
+  t.match(condition(pending.kube.objects.get('copy'), 'Synced'), { reason: 'RestoreSourceNotReady' });
+  t.same(pending.rds.mutatingCalls(), [], 'nothing restored yet');
+
+  const small = setup();
+  small.kube.snapshots.set('big', availableSnapshot('big', 'stow-shop-big-12345678', 100));
+  small.add('copy', { restoreFrom: { snapshot: { name: 'big' } } });
+  await small.live('copy');
+  t.match(condition(small.kube.objects.get('copy'), 'Synced'), { reason: 'RestoreStorageTooSmall' });
+  t.match(
+    condition(small.kube.objects.get('copy'), 'Synced')?.message,
+    /sizeGiB 20 is smaller than the 100 GiB/,
+  );
+
+  const foreign = setup();
+  foreign.add('copy', { restoreFrom: { snapshot: { name: 'theirs', namespace: 'other' } } });
+  await foreign.live('copy');
+  t.match(condition(foreign.kube.objects.get('copy'), 'Synced'), {
+    status: 'False',
+    reason: 'RestoreRefused',
+  });
+  t.match(
+    condition(foreign.kube.objects.get('copy'), 'Synced')?.message,
+    /no PostgresDBPolicy shares the snapshots/,
+  );
+  t.same(foreign.rds.mutatingCalls(), []);
+
+  const byIdentifier = setup();
+  byIdentifier.add('copy', { restoreFrom: { rdsSnapshotIdentifier: 'prod-orders-2026' } });
+  await byIdentifier.live('copy');
+  t.match(
+    condition(byIdentifier.kube.objects.get('copy'), 'Synced')?.message,
+    /restoring from RDS snapshots is off/,
+  );
+
+  const policies = staticPolicies([
+    {
+      apiVersion: 'stow.dev/v1beta1',
+      kind: 'PostgresDBPolicy',
+      metadata: { name: 'restores' },
+      spec: { rdsSnapshotRestore: { enabled: true, identifiers: ['prod-*'] } },
+    },
+  ]);
+  const tagged = setup({ policies });
+  tagged.rds.snapshots.set('prod-orders-2026', {
+    identifier: 'prod-orders-2026',
+    instanceIdentifier: 'x',
+    status: 'available',
+    arn: 'prod-orders-2026',
+    tags: ownershipTags({ clusterName: 'unit', namespace: 'team-b', name: 'theirs', uid: 'u' }),
+  });
+  tagged.add('copy', { restoreFrom: { rdsSnapshotIdentifier: 'prod-orders-2026' } });
+  await tagged.live('copy');
+  t.match(condition(tagged.kube.objects.get('copy'), 'Synced'), { reason: 'RestoreRefused' });
+  t.match(condition(tagged.kube.objects.get('copy'), 'Synced')?.message, /taken for team-b\/theirs/);
+  t.same(tagged.rds.mutatingCalls(), [], 'another namespace’s data is not restored by identifier');
+});
+
+t.test('restore to a point in time: the latest, or a time, of a PostgresDB of the namespace', async (t) => {
+  for (const [title, pointInTime, call] of [
+    ['latest', { latest: true }, 'latest'],
+    ['a time', { time: '2025-01-01T10:00:00Z' }, '2025-01-01T10:00:00Z'],
+  ] as const) {
+    const { rds, add, live, identifier } = setup();
+    add('orders');
+    await live('orders');
+    rds.becomeAvailable(identifier('orders'));
+    rds.instances.get(identifier('orders'))!.createdAt = '2024-12-01T00:00:00Z';
+    add('copy', { restoreFrom: { pointInTime: { postgresDBRef: { name: 'orders' }, ...pointInTime } } });
+    await live('copy');
+    t.ok(
+      rds.calls.includes(`restoreToPointInTime:${identifier('orders')}@${call}`),
+      `${title}: ${rds.calls.join(',')}`,
+    );
+    t.ok(rds.instances.has(identifier('copy')), `${title}: a new instance`);
+  }
 });
