@@ -10,6 +10,9 @@ import { isReady, postgresDB, startHarness } from '../test/support/harness.js';
 // API server; then one resync of the 1,000 Ready resources. Prints time, Kubernetes requests and RDS
 // calls per resource, peak RSS, and the cost of the resync (targets: ≤ 15 RDS calls, 0 writes).
 
+// The emulator runs no servers here, so the access check (off in tests) has nothing to reach;
+// STOW_BENCH_ACCESS_CHECK=1 turns it on anyway, to measure what it costs when every check fails.
+const ACCESS_CHECK = process.env.STOW_BENCH_ACCESS_CHECK === '1';
 const RESOURCES = Number(process.env.STOW_BENCH_RESOURCES ?? 1000);
 const CONCURRENCY = Number(process.env.STOW_BENCH_CONCURRENCY ?? 4);
 const APPLY_PARALLELISM = 16;
@@ -27,6 +30,7 @@ const h = await startHarness({
   emulatorDelays: { delays: { creating: 0, backingUp: 0, modifying: 0, deleting: 0 } },
 });
 try {
+  h.config.accessCheck = { ...h.config.accessCheck, enabled: ACCESS_CHECK };
   const baselineRss = process.memoryUsage().rss;
   const controller = await h.start({
     resyncPeriodSeconds: 3600,
@@ -78,7 +82,7 @@ try {
   const perResource = (n: number) => (n / RESOURCES).toFixed(2);
   const row = (label: string, value: string) => console.log(`  ${label.padEnd(36)} ${value}`);
   console.log(
-    `controller bench: ${RESOURCES} PostgresDBs, reconcile concurrency ${CONCURRENCY}, emulator delays 0`,
+    `controller bench: ${RESOURCES} PostgresDBs, reconcile concurrency ${CONCURRENCY}, emulator delays 0, no servers, access check ${ACCESS_CHECK ? 'on' : 'off'}`,
   );
   row(`apply (POST x${RESOURCES})`, `${((applied - started) / 1000).toFixed(1)} s`);
   row('apply → all Ready', `${((allReady - started) / 1000).toFixed(1)} s`);

@@ -11,18 +11,24 @@ import { conversionPlugin } from './conversion/index.js';
 import { createLogger } from './util/logger.js';
 import { createRegistry } from './util/metrics.js';
 import { CertWatcher } from './server/cert-watcher.js';
+import { servingCertificateExpiry } from './server/certificate-metrics.js';
 import { buildMetricsServer, buildWebhookServer, replaceCertificate } from './server/server.js';
 import {
   type KindRegistration,
   postgresDBKind,
+  postgresDBSnapshotKind,
   type RunningController,
   startController,
 } from './controller/index.js';
+import { postgresDatabaseKind } from './controller/postgres-database/controller.js';
 import { createKubeClient } from './kube/client.js';
 import { PolicyStore } from './policy/store.js';
 import { subjectAccessReviewAuthorizer } from './admission/adoption-authorizer.js';
 import { admissionRoutes } from './admission/plugin.js';
+import { kubeRestoreSources } from './admission/restore-sources.js';
+import { postgresDatabaseAdmission } from './admission/postgres-database.js';
 import { postgresDBAdmission } from './admission/postgresdb.js';
+import { postgresDBSnapshotAdmission } from './admission/postgres-db-snapshot.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 
 export interface RunFlags {
@@ -90,20 +96,31 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
   let webhookServer: FastifyInstance | undefined;
   if (webhooksEnabled) {
     const tlsDir = resolve(flags['tls-dir'] ?? 'certs/dev');
+    const certificateExpiry = servingCertificateExpiry(registry);
     const certWatcher = new CertWatcher({
       dir: tlsDir,
       logger,
-      onChange: (pair) => replaceCertificate(server, pair),
+      onChange: (pair) => {
+        replaceCertificate(server, pair);
+        certificateExpiry(pair.notAfter);
+      },
     });
+    certificateExpiry(certWatcher.initial.notAfter);
     const admission = postgresDBAdmission(config, {
       policies,
       adoption: subjectAccessReviewAuthorizer(client),
+      restoreSources: kubeRestoreSources(client),
     });
     const server = buildWebhookServer({
       logger,
       registry,
       tls: certWatcher.initial,
-      routes: [admissionRoutes([admission], logger)],
+      routes: [
+        admissionRoutes(
+          [admission, postgresDatabaseAdmission(config, { policies }), postgresDBSnapshotAdmission()],
+          logger,
+        ),
+      ],
       plugins: [async (app) => app.register(conversionPlugin, { registry, logger })],
     });
     webhookServer = server;
@@ -158,7 +175,11 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
 export const LEASE_NAME = 'stow-controller';
 
 /** The kinds the controller reconciles, under one leader election: a new kind is one line here. */
-export const RECONCILED_KINDS: readonly KindRegistration[] = [postgresDBKind];
+export const RECONCILED_KINDS: readonly KindRegistration[] = [
+  postgresDBKind,
+  postgresDatabaseKind,
+  postgresDBSnapshotKind,
+];
 
 /** The controller, leader-elected on a Lease in the pod's namespace, named after the pod. */
 function startElectedController(opts: {

@@ -23,6 +23,12 @@ export interface KindAdmission<T extends { spec?: unknown }> {
   defaulted(admitted: Admitted<T>): Maybe<T | undefined>;
   /** Allowed or denied, with every reason at once. */
   validate(admitted: Admitted<T>): Maybe<AdmissionResponse>;
+  /**
+   * Whether the API server's schema for the kind (its CRD) accepts this spec. The API server checks it
+   * after the mutating webhook and before the validating one, and refuses with the schema's complaints
+   * alone; so what it would refuse, the mutating webhook denies with `validate`'s verdict (ADR 0019).
+   */
+  fitsSchema?(spec: unknown): boolean;
 }
 
 /** Any kind's admission, as the routes hold them. */
@@ -54,14 +60,22 @@ export function mutatingHandler<T extends { spec?: unknown }>(kind: KindAdmissio
     defaulted
       ? patched(uid, jsonPatch.compare({ spec: object.spec }, { spec: defaulted.spec }))
       : allowed(uid);
+  /** The patch, unless the API server would refuse the result: then what `validate` says, if it denies. */
+  const answer = (admitted: Admitted<T>, defaulted: T | undefined) => {
+    const patchIt = () => patch(admitted.request.uid, admitted.object, defaulted);
+    if (!kind.fitsSchema || kind.fitsSchema((defaulted ?? admitted.object).spec)) return patchIt();
+    const decide = (verdict: AdmissionResponse) => (verdict.allowed ? patchIt() : verdict);
+    const verdict = kind.validate(admitted);
+    return verdict instanceof Promise ? verdict.then(decide) : decide(verdict);
+  };
   return (request) => {
     if (!admits(request)) return allowed(request.uid);
     const admitted = decode<T>(request);
     if (typeof admitted === 'string') return errored(request.uid, 400, admitted);
     const defaulted = kind.defaulted(admitted);
     return defaulted instanceof Promise
-      ? defaulted.then((found) => patch(request.uid, admitted.object, found))
-      : patch(request.uid, admitted.object, defaulted);
+      ? defaulted.then((found) => answer(admitted, found))
+      : answer(admitted, defaulted);
   };
 }
 

@@ -1,4 +1,4 @@
-import { KIND } from '../api/constants.js';
+import { KIND, PLURAL } from '../api/constants.js';
 import { applyDefaults, canApplyDefaults } from './rules/defaults.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB } from '../api/v1beta1.js';
@@ -8,19 +8,21 @@ import { admissionPolicyErrors, adoptionRequested } from '../policy/check.js';
 import { applyPolicyDefaults, IDENTIFIER_PATH } from '../policy/evaluate.js';
 import { NO_POLICIES, type PolicySource } from '../policy/store.js';
 import { isJsonObject } from '../util/json-object.js';
-import { showValue } from '../util/show-value.js';
 import { fieldError } from './rules/field-error.js';
 import {
   type FieldError,
-  formatFieldError,
   formatFieldErrors,
   validateCreate,
   validateShape,
   validateUpdate,
 } from './rules/index.js';
+import { fitsCrdSchema } from './rules/crd-schema.js';
 import { validateMetadataShape } from './rules/metadata.js';
 import { type AdoptionAuthorizer, NO_ADOPTION } from './adoption-authorizer.js';
+import { NO_RESTORE_SOURCES, type RestoreSources, restoreSourceErrors } from './restore-sources.js';
+import { denialMessage } from './denial.js';
 import type { Admitted, KindAdmission } from './framework.js';
+import { ADMISSION_PATHS } from './registration.js';
 import {
   type AdmissionRequest,
   type AdmissionResponse,
@@ -35,6 +37,7 @@ interface AdmissionContext {
   config: OperatorConfig;
   policies: PolicySource;
   adoption: AdoptionAuthorizer;
+  restoreSources: RestoreSources;
 }
 
 const DEPRECATION_WARNING =
@@ -53,25 +56,15 @@ function pathInRequestedVersion(request: AdmissionRequest, path: string): string
   );
 }
 
-function describeObject(request: AdmissionRequest, object: PostgresDB): string {
-  const metadata: unknown = object.metadata;
-  const { name, generateName } = isJsonObject(metadata) ? metadata : {};
-  const known = [name, request.name, generateName].find((value) => typeof value === 'string' && value !== '');
-  return `${KIND} ${showValue(known ?? '')}`;
-}
-
-function denialMessage(request: AdmissionRequest, object: PostgresDB, errors: FieldError[]): string {
-  const lines = errors.map((error) =>
-    formatFieldError({ ...error, path: pathInRequestedVersion(request, error.path) }),
-  );
-  const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
-  return `${describeObject(request, object)} is invalid (${count}): ${lines.join('; ')}`;
+function denial(request: AdmissionRequest, object: PostgresDB, errors: FieldError[]): string {
+  return denialMessage(KIND, request, object, errors, (path) => pathInRequestedVersion(request, path));
 }
 
 /**
  * Fills empty fields: the platform's pinned values first, then the operator's defaults. A spec or
- * metadata defaulting cannot read is left for /validate to deny with every reason; and an object on its
- * way out is not rewritten, so deletion can always finish.
+ * metadata defaulting cannot read is left as it is (a spec the CRD refuses is denied with /validate's
+ * verdict, see `fitsSchema`); and an object on its way out is not rewritten, so deletion can always
+ * finish.
  */
 function defaulted(
   { request, object }: Admitted<PostgresDB>,
@@ -104,7 +97,7 @@ function validate(
   const metadataErrors = validateMetadataShape(object.metadata);
   if (metadataErrors.length) {
     const errors = metadataErrors.concat(validateShape(object.spec));
-    return denied(request.uid, denialMessage(request, object, errors));
+    return denied(request.uid, denial(request, object, errors));
   }
   const storedErrors = oldObject ? validateMetadataShape(oldObject.metadata) : [];
   if (storedErrors.length)
@@ -123,6 +116,10 @@ function validate(
       ...admissionPolicyErrors(object, previous, namespace, config, policies),
     ];
     const adopting = errors.length === 0 ? adoptionRequested(object, previous) : undefined;
+    if (errors.length === 0 && !previous && object.spec.restoreFrom !== undefined)
+      return checkRestoreSource(object, namespace, context).then((found) =>
+        respond(request, object, found, warnings),
+      );
     if (adopting === undefined) return respond(request, object, errors, warnings);
     return context.adoption
       .mayAdopt(request.userInfo, namespace, object.metadata.name ?? request.name ?? '')
@@ -139,31 +136,48 @@ function validate(
   return policies instanceof Promise ? policies.then(decide) : decide(policies);
 }
 
+/** The source of a restore, read from the API server; an unanswered read denies, never errs. */
+async function checkRestoreSource(
+  object: PostgresDB,
+  namespace: string,
+  context: AdmissionContext,
+): Promise<FieldError[]> {
+  try {
+    return await restoreSourceErrors(object.spec, namespace, context.restoreSources, context.policies);
+  } catch (error) {
+    return [fieldError('spec.restoreFrom', `could not be checked (${(error as Error).message}); try again`)];
+  }
+}
+
 function respond(
   request: AdmissionRequest,
   object: PostgresDB,
   errors: FieldError[],
   warnings: string[],
 ): AdmissionResponse {
-  if (errors.length)
-    return withWarnings(denied(request.uid, denialMessage(request, object, errors)), warnings);
+  if (errors.length) return withWarnings(denied(request.uid, denial(request, object, errors)), warnings);
   return withWarnings(allowed(request.uid), warnings);
 }
 
-/** PostgresDB's admission, at /mutate and /validate. Without policies or an authorizer: none, and nobody may adopt. */
+/**
+ * PostgresDB's admission, at /mutate and /validate. Without policies or an authorizer: none, and
+ * nobody may adopt; without restore sources, no restore source is found.
+ */
 export function postgresDBAdmission(
   config: OperatorConfig,
-  options: { policies?: PolicySource; adoption?: AdoptionAuthorizer } = {},
+  options: { policies?: PolicySource; adoption?: AdoptionAuthorizer; restoreSources?: RestoreSources } = {},
 ): KindAdmission<PostgresDB> {
   const context = {
     config,
     policies: options.policies ?? NO_POLICIES,
     adoption: options.adoption ?? NO_ADOPTION,
+    restoreSources: options.restoreSources ?? NO_RESTORE_SOURCES,
   };
   return {
-    mutatePath: '/mutate',
-    validatePath: '/validate',
+    mutatePath: ADMISSION_PATHS[PLURAL].mutate,
+    validatePath: ADMISSION_PATHS[PLURAL].validate,
     defaulted: (admitted) => defaulted(admitted, context),
     validate: (admitted) => validate(admitted, context),
+    fitsSchema: fitsCrdSchema,
   };
 }

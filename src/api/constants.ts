@@ -33,3 +33,19 @@ export const POLICY_SHORT_NAMES = ['pgdbpolicy'];
 export const POLICY_CRD_NAME = `${POLICY_PLURAL}.${GROUP}`;
 /** The verb a user needs on postgresdbs, besides a policy allowing it, to adopt an existing instance. */
 export const ADOPT_VERB = 'adopt';
+
+export const DATABASE_KIND = 'PostgresDatabase';
+export const DATABASE_PLURAL = 'postgresdatabases';
+export const DATABASE_SINGULAR = 'postgresdatabase';
+export const DATABASE_SHORT_NAMES = ['pgdatabase'];
+export const DATABASE_CRD_NAME = `${DATABASE_PLURAL}.${GROUP}`;
+
+export const SNAPSHOT_KIND = 'PostgresDBSnapshot';
+export const SNAPSHOT_PLURAL = 'postgresdbsnapshots';
+export const SNAPSHOT_SINGULAR = 'postgresdbsnapshot';
+export const SNAPSHOT_SHORT_NAMES = ['pgsnapshot'];
+export const SNAPSHOT_CRD_NAME = `${SNAPSHOT_PLURAL}.${GROUP}`;
+/** On an RDS snapshot: the kind of the object it belongs to (its other tags are the ownership tags). */
+export const TAG_KIND = 'stow.dev/kind';
+/** On a PostgresDBSnapshot Stow made for a deletion: the uid of the PostgresDB whose final snapshot it is. */
+export const ANNOTATION_FINAL_SNAPSHOT_OF = 'stow.dev/final-snapshot-of';

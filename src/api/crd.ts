@@ -1,23 +1,32 @@
 import {
   CATEGORIES,
   CRD_NAME,
+  DATABASE_KIND,
+  DATABASE_PLURAL,
+  DATABASE_SHORT_NAMES,
+  DATABASE_SINGULAR,
   GROUP,
   HUB_VERSION,
   KIND,
   PLURAL,
-  POLICY_CRD_NAME,
   POLICY_KIND,
   POLICY_PLURAL,
   POLICY_SHORT_NAMES,
   POLICY_SINGULAR,
   SHORT_NAMES,
   SINGULAR,
+  SNAPSHOT_KIND,
+  SNAPSHOT_PLURAL,
+  SNAPSHOT_SHORT_NAMES,
+  SNAPSHOT_SINGULAR,
 } from './constants.js';
+import { CrdPostgresDB } from './crd-bounds.js';
 import { PostgresDBPolicy } from './policy.js';
+import { PostgresDatabase } from './postgres-database.js';
+import { PostgresDBSnapshot } from './postgres-db-snapshot.js';
 import { webhookClientConfig } from './webhook-client-config.js';
 import { toStructuralSchema } from './structural-schema.js';
 import * as v1alpha1 from './v1alpha1.js';
-import * as v1beta1 from './v1beta1.js';
 
 export interface CrdOptions {
   /** Conversion webhook target; the Helm chart replaces namespace/name and injects the CA. */
@@ -30,7 +39,13 @@ export interface CrdOptions {
 
 export const DEFAULT_WEBHOOK_SERVICE = { namespace: 'stow-system', name: 'stow-webhook', port: 443 };
 
-const ageColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+const column = (name: string, type: string, jsonPath: string, description: string) => ({
+  name,
+  type,
+  jsonPath,
+  description,
+});
+const ageColumn = column('Age', 'date', '.metadata.creationTimestamp', 'Time since creation');
 
 /** Top-level: only spec is required (apiVersion, kind and metadata are the API server's business). */
 function rootSchema(schema: Parameters<typeof toStructuralSchema>[0]) {
@@ -48,9 +63,9 @@ function versionEntry(name: 'v1alpha1' | 'v1beta1', storage: boolean) {
       schema: { openAPIV3Schema: rootSchema(v1alpha1.PostgresDB) },
       subresources: { status: {} },
       additionalPrinterColumns: [
-        { name: 'Size', type: 'string', jsonPath: '.spec.size' },
-        { name: 'Storage', type: 'string', jsonPath: '.spec.storage' },
-        { name: 'Ready', type: 'string', jsonPath: '.status.ready' },
+        column('Size', 'string', '.spec.size', 'RDS instance class'),
+        column('Storage', 'string', '.spec.storage', 'Allocated storage in GiB'),
+        column('Ready', 'string', '.status.ready', 'Raw RDS instance status, e.g. available'),
         ageColumn,
       ],
     };
@@ -59,14 +74,22 @@ function versionEntry(name: 'v1alpha1' | 'v1beta1', storage: boolean) {
     name,
     served: true,
     storage,
-    schema: { openAPIV3Schema: rootSchema(v1beta1.PostgresDB) },
+    schema: { openAPIV3Schema: rootSchema(CrdPostgresDB) },
     subresources: { status: {} },
     additionalPrinterColumns: [
-      { name: 'Class', type: 'string', jsonPath: '.spec.instanceClass' },
-      { name: 'Storage', type: 'integer', jsonPath: '.spec.storage.sizeGiB' },
-      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-      { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint.address', priority: 0 },
+      column('Class', 'string', '.spec.instanceClass', 'RDS instance class'),
+      column('Storage', 'integer', '.spec.storage.sizeGiB', 'Allocated storage in GiB'),
+      column('Phase', 'string', '.status.phase', 'Coarse lifecycle phase'),
+      column(
+        'Ready',
+        'string',
+        '.status.conditions[?(@.type=="Ready")].status',
+        'Whether the database can be connected to (the Ready condition)',
+      ),
+      {
+        ...column('Endpoint', 'string', '.status.endpoint.address', 'Host name of the instance'),
+        priority: 0,
+      },
       ageColumn,
     ],
   };
@@ -114,50 +137,144 @@ export function buildCrd(options: CrdOptions = {}): Record<string, unknown> {
   };
 }
 
-/** The cluster-scoped PostgresDBPolicy CustomResourceDefinition (one version, no conversion). */
-export function buildPolicyCrd(): Record<string, unknown> {
-  const column = (name: string, type: string, jsonPath: string, description: string) => ({
-    name,
-    type,
-    jsonPath,
-    description,
-  });
+interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  description: string;
+  priority?: number;
+}
+
+/** A kind served in the hub version only: no conversion, one schema. */
+function singleVersionCrd(kind: {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  scope: 'Namespaced' | 'Cluster';
+  schema: Parameters<typeof toStructuralSchema>[0];
+  statusSubresource: boolean;
+  columns: PrinterColumn[];
+}): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: POLICY_CRD_NAME },
+    metadata: { name: `${kind.plural}.${GROUP}` },
     spec: {
       group: GROUP,
       names: {
-        kind: POLICY_KIND,
-        listKind: `${POLICY_KIND}List`,
-        plural: POLICY_PLURAL,
-        singular: POLICY_SINGULAR,
-        shortNames: POLICY_SHORT_NAMES,
+        kind: kind.kind,
+        listKind: `${kind.kind}List`,
+        plural: kind.plural,
+        singular: kind.singular,
+        shortNames: kind.shortNames,
         categories: CATEGORIES,
       },
-      scope: 'Cluster',
+      scope: kind.scope,
       versions: [
         {
           name: HUB_VERSION,
           served: true,
           storage: true,
-          schema: { openAPIV3Schema: rootSchema(PostgresDBPolicy) },
-          additionalPrinterColumns: [
-            column(
-              'Namespaces',
-              'string',
-              '.spec.namespaceSelector',
-              'Label selector of the namespaces governed',
-            ),
-            column('Classes', 'string', '.spec.instanceClasses', 'Instance classes allowed'),
-            column('Public', 'boolean', '.spec.allowPublicAccess', 'Whether public access is allowed'),
-            column('Adoption', 'boolean', '.spec.adoption.enabled', 'Whether adoption is enabled'),
-            column('Deletion', 'string', '.spec.deletionPolicies', 'Deletion policies allowed'),
-            { ...ageColumn, description: 'Time since creation' },
-          ],
+          schema: { openAPIV3Schema: rootSchema(kind.schema) },
+          ...(kind.statusSubresource ? { subresources: { status: {} } } : {}),
+          additionalPrinterColumns: [...kind.columns, ageColumn],
         },
       ],
     },
   };
+}
+
+/** The cluster-scoped PostgresDBPolicy CustomResourceDefinition (one version, no conversion). */
+export function buildPolicyCrd(): Record<string, unknown> {
+  return singleVersionCrd({
+    kind: POLICY_KIND,
+    plural: POLICY_PLURAL,
+    singular: POLICY_SINGULAR,
+    shortNames: POLICY_SHORT_NAMES,
+    scope: 'Cluster',
+    schema: PostgresDBPolicy,
+    statusSubresource: false,
+    columns: [
+      column('Namespaces', 'string', '.spec.namespaceSelector', 'Label selector of the namespaces governed'),
+      column('Classes', 'string', '.spec.instanceClasses', 'Instance classes allowed'),
+      column('Public', 'boolean', '.spec.allowPublicAccess', 'Whether public access is allowed'),
+      column('Adoption', 'boolean', '.spec.adoption.enabled', 'Whether adoption is enabled'),
+      column('Deletion', 'string', '.spec.deletionPolicies', 'Deletion policies allowed'),
+    ],
+  });
+}
+
+/** The namespaced PostgresDatabase CustomResourceDefinition (one version, no conversion). */
+export function buildDatabaseCrd(): Record<string, unknown> {
+  return singleVersionCrd({
+    kind: DATABASE_KIND,
+    plural: DATABASE_PLURAL,
+    singular: DATABASE_SINGULAR,
+    shortNames: DATABASE_SHORT_NAMES,
+    scope: 'Namespaced',
+    schema: PostgresDatabase,
+    statusSubresource: true,
+    columns: [
+      column('Instance', 'string', '.spec.instanceRef.name', 'The PostgresDB holding the database'),
+      {
+        ...column('Instance Namespace', 'string', '.spec.instanceRef.namespace', 'Its namespace, if another'),
+        priority: 1,
+      },
+      column('Database', 'string', '.spec.databaseName', 'Name of the database in the instance'),
+      { ...column('Owner', 'string', '.spec.owner', 'Role owning the database'), priority: 1 },
+      column('Phase', 'string', '.status.phase', 'Coarse lifecycle phase'),
+      column('Ready', 'string', '.status.conditions[?(@.type=="Ready")].status', 'Whether it is ready'),
+    ],
+  });
+}
+
+/** The namespaced PostgresDBSnapshot CustomResourceDefinition (one version, no conversion). */
+export function buildSnapshotCrd(): Record<string, unknown> {
+  return singleVersionCrd({
+    kind: SNAPSHOT_KIND,
+    plural: SNAPSHOT_PLURAL,
+    singular: SNAPSHOT_SINGULAR,
+    shortNames: SNAPSHOT_SHORT_NAMES,
+    scope: 'Namespaced',
+    schema: PostgresDBSnapshot,
+    statusSubresource: true,
+    columns: [
+      column('Source', 'string', '.spec.postgresDBRef.name', 'The PostgresDB snapshotted'),
+      column('Phase', 'string', '.status.phase', 'Pending, Creating, Available, Deleting or Failed'),
+      column('Size', 'integer', '.status.sizeGiB', 'Allocated storage of the instance snapshotted, in GiB'),
+      { ...column('Engine', 'string', '.status.engineVersion', 'PostgreSQL version'), priority: 1 },
+      {
+        ...column('Identifier', 'string', '.status.snapshotIdentifier', 'RDS DB snapshot identifier'),
+        priority: 1,
+      },
+      column(
+        'Deletion',
+        'string',
+        '.spec.deletionPolicy',
+        'Retain or Delete the RDS snapshot with this resource',
+      ),
+      column(
+        'Ready',
+        'string',
+        '.status.conditions[?(@.type=="Ready")].status',
+        'Whether it can be restored from',
+      ),
+    ],
+  });
+}
+
+/**
+ * Every CRD Stow serves, by plural, PostgresDB's first (its conversion webhook takes `options`); the
+ * chart holds each as `helm/stow/files/<plural>.stow.dev.yaml`. A new kind is a line here.
+ */
+export function buildAllCrds(
+  options: CrdOptions = {},
+): Array<{ plural: string; crd: Record<string, unknown> }> {
+  return [
+    { plural: PLURAL, crd: buildCrd(options) },
+    { plural: POLICY_PLURAL, crd: buildPolicyCrd() },
+    { plural: DATABASE_PLURAL, crd: buildDatabaseCrd() },
+    { plural: SNAPSHOT_PLURAL, crd: buildSnapshotCrd() },
+  ];
 }

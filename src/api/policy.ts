@@ -1,8 +1,8 @@
 import { type Static, Type } from 'typebox';
 import { ObjectMeta } from './meta.js';
 import { DeletionPolicy, StorageType } from './v1beta1.js';
-import { GROUP, HUB_VERSION, POLICY_KIND, POLICY_PLURAL } from './constants.js';
-import type { ResourceType } from './resource-type.js';
+import { POLICY_KIND, POLICY_PLURAL } from './constants.js';
+import { stowResource } from './resource-type.js';
 
 const Patterns = (description: string) =>
   Type.Array(Type.String({ minLength: 1 }), {
@@ -130,6 +130,62 @@ export const PostgresDBPolicySpec = Type.Object(
         },
       ),
     ),
+    sharing: Type.Optional(
+      Type.Object(
+        {
+          namespaceSelector: {
+            ...LabelSelector,
+            description:
+              'The namespaces whose PostgresDatabases may place databases on the instances of the namespaces this policy selects. {} selects every namespace.',
+          },
+          instances: Type.Optional(
+            Patterns('Names of the PostgresDBs shared. Unset: every PostgresDB of the selected namespaces.'),
+          ),
+          extensions: Type.Optional(
+            Patterns('Extensions a database placed through this policy may have. Unset or empty: none.'),
+          ),
+        },
+        {
+          description:
+            'Sharing of instances across namespaces (the multi-team pattern). A PostgresDatabase in another namespace may use a PostgresDB here when a policy selecting this namespace shares it with that namespace.',
+        },
+      ),
+    ),
+    snapshotSharing: Type.Optional(
+      Type.Object(
+        {
+          namespaceSelector: {
+            ...LabelSelector,
+            description:
+              'The namespaces whose PostgresDBs may restore from the PostgresDBSnapshots of the namespaces this policy selects. {} selects every namespace.',
+          },
+          snapshots: Type.Optional(
+            Patterns(
+              'Names of the PostgresDBSnapshots shared. Unset: every PostgresDBSnapshot of the selected namespaces.',
+            ),
+          ),
+        },
+        {
+          description:
+            'Restores across namespaces: a PostgresDB in another namespace may restore from a PostgresDBSnapshot here (spec.restoreFrom.snapshot.namespace) when a policy selecting this namespace shares its snapshots with that namespace. A snapshot holds all the data of its instance.',
+        },
+      ),
+    ),
+    rdsSnapshotRestore: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Boolean({
+            description:
+              'Whether PostgresDBs may restore from RDS snapshots named by identifier (spec.restoreFrom.rdsSnapshotIdentifier). Off unless set.',
+          }),
+          identifiers: Type.Optional(Patterns('RDS snapshot identifiers that may be restored. Empty: none.')),
+        },
+        {
+          description:
+            'Restores from RDS snapshots no PostgresDBSnapshot stands for, which may hold any data of the account: like adoption, only the identifiers a platform team lists.',
+        },
+      ),
+    ),
   },
   {
     description:
@@ -152,10 +208,4 @@ export const PostgresDBPolicy = Type.Object(
 );
 export type PostgresDBPolicy = Static<typeof PostgresDBPolicy>;
 
-export const POSTGRESDB_POLICIES: ResourceType<PostgresDBPolicy> = {
-  group: GROUP,
-  version: HUB_VERSION,
-  kind: POLICY_KIND,
-  plural: POLICY_PLURAL,
-  namespaced: false,
-};
+export const POSTGRESDB_POLICIES = stowResource<PostgresDBPolicy>(POLICY_KIND, POLICY_PLURAL, 'Cluster');

@@ -3,6 +3,11 @@ import { OBJECT_META_MARKER } from './meta.js';
 
 export type JsonSchema = Record<string, unknown>;
 
+function copyKeywords(from: JsonSchema, to: JsonSchema, keys: readonly string[]): JsonSchema {
+  for (const key of keys) if (key in from) to[key] = from[key];
+  return to;
+}
+
 /**
  * Turns a TypeBox schema into a Kubernetes structural schema: literal unions become `enum`,
  * records become `additionalProperties`, and metadata becomes a plain object (the API server
@@ -45,17 +50,20 @@ export function toStructuralSchema(schema: TSchema): JsonSchema {
       }
       const required = plain.required as string[] | undefined;
       if (required?.length) out.required = [...required];
+      copyKeywords(plain, out, ['maxProperties']);
       return out;
     }
     case 'array':
-      return { ...out, type: 'array', items: toStructuralSchema(plain.items as TSchema) };
+      return copyKeywords(
+        plain,
+        { ...out, type: 'array', items: toStructuralSchema(plain.items as TSchema) },
+        ['maxItems', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys'],
+      );
     case 'string':
     case 'integer':
     case 'number':
     case 'boolean':
-      for (const key of ['minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'format']) {
-        if (key in plain) out[key] = plain[key];
-      }
+      copyKeywords(plain, out, ['minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'format']);
       return { type: plain.type, ...out };
     default:
       throw new Error(`unsupported schema in CRD generation: ${JSON.stringify(plain)}`);

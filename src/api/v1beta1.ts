@@ -1,8 +1,8 @@
 import { type Static, Type } from 'typebox';
 import { literalUnion } from './literal-union.js';
 import { ObjectMeta } from './meta.js';
-import { GROUP, HUB_VERSION, KIND, PLURAL } from './constants.js';
-import type { ResourceType } from './resource-type.js';
+import { KIND, PLURAL } from './constants.js';
+import { stowResource } from './resource-type.js';
 
 export const STORAGE_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'standard'] as const;
 export const DELETION_POLICIES = ['Delete', 'Snapshot', 'Retain'] as const;
@@ -72,6 +72,76 @@ export const EncryptionSpec = Type.Object(
   { description: 'Storage encryption. Storage is always encrypted.' },
 );
 
+/** Days between scheduled password rotations: at least one, at most ten years. */
+export const PASSWORD_ROTATION_DAYS = { minimum: 1, maximum: 3650 } as const;
+
+/**
+ * A schedule of password rotations. `bounds` puts the limits into the schema itself (PostgresDatabase);
+ * PostgresDB's admission schema stays without them, and its CRD gets them from crd-bounds.ts (ADR 0019).
+ */
+export function passwordRotationSchema(bounds: { minimum?: number; maximum?: number } = {}) {
+  return Type.Object(
+    {
+      everyDays: Type.Integer({
+        ...bounds,
+        description:
+          'Rotate the password(s) this many days after the last rotation (1-3650). Rotation on request: the annotation stow.dev/rotate-password.',
+      }),
+    },
+    { description: 'Scheduled password rotation. Absent: passwords change only on request.' },
+  );
+}
+
+export const RestoreFrom = Type.Object(
+  {
+    snapshot: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ description: 'Name of the PostgresDBSnapshot.' }),
+          namespace: Type.Optional(
+            Type.String({
+              description:
+                'Its namespace. Empty: this namespace. Another namespace only when a PostgresDBPolicy selecting that namespace shares its snapshots with this one (spec.snapshotSharing).',
+            }),
+          ),
+        },
+        { description: 'A PostgresDBSnapshot, once it is Available.' },
+      ),
+    ),
+    rdsSnapshotIdentifier: Type.Optional(
+      Type.String({
+        description:
+          'An RDS DB snapshot by identifier, for snapshots no PostgresDBSnapshot stands for. Only when a PostgresDBPolicy selecting this namespace allows the identifier (spec.rdsSnapshotRestore).',
+      }),
+    ),
+    pointInTime: Type.Optional(
+      Type.Object(
+        {
+          postgresDBRef: Type.Object(
+            { name: Type.String({ description: 'Name of the PostgresDB in this namespace.' }) },
+            { description: 'The PostgresDB whose instance is restored, from its automated backups.' },
+          ),
+          time: Type.Optional(
+            Type.String({
+              description:
+                "The time to restore to, RFC 3339 (e.g. 2026-12-01T10:00:00Z), within the source's backup retention. Exactly one of time and latest.",
+            }),
+          ),
+          latest: Type.Optional(
+            Type.Boolean({ description: 'true: the latest time RDS can restore to (minutes ago).' }),
+          ),
+        },
+        { description: 'A point in time of a PostgresDB of this namespace.' },
+      ),
+    ),
+  },
+  {
+    description:
+      'Create the instance from a backup instead of empty: exactly one of snapshot, rdsSnapshotIdentifier and pointInTime. Set only at creation, immutable. The master user, database name, engine version and KMS key come from the source (leave them empty); the Secret gets a new master password, set on the instance after the restore.',
+  },
+);
+export type RestoreFrom = Static<typeof RestoreFrom>;
+
 export const PostgresDBSpec = Type.Object(
   {
     instanceClass: Type.String({ description: 'RDS instance class, db.<family>.<size>, e.g. db.t3.small.' }),
@@ -133,6 +203,8 @@ export const PostgresDBSpec = Type.Object(
         description: 'ExternalName Service pointing at the instance. Default: metadata.name. Immutable.',
       }),
     ),
+    passwordRotation: Type.Optional(passwordRotationSchema()),
+    restoreFrom: Type.Optional(RestoreFrom),
   },
   { description: 'Desired state of the PostgreSQL database.' },
 );
@@ -146,7 +218,7 @@ export type Phase = 'Pending' | 'Provisioning' | 'Available' | 'Modifying' | 'De
 
 export const Condition = Type.Object(
   {
-    type: Type.String({ description: 'Condition type: Ready or Synced.' }),
+    type: Type.String({ description: 'Condition type; the list of conditions says which there are.' }),
     status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')], {
       description: 'True, False or Unknown.',
     }),
@@ -186,7 +258,7 @@ export const PostgresDBStatus = Type.Object(
     conditions: Type.Optional(
       Type.Array(Condition, {
         description:
-          'Ready: the database can be connected to. Synced: the last reconcile of this generation succeeded.',
+          "Ready: RDS reports the instance available. Synced: the last reconcile of this generation succeeded. PolicyCompliant: the spec meets the namespace's PostgresDBPolicies. Connectable: the operator connected with the Secret's credentials.",
       }),
     ),
   },
@@ -209,10 +281,4 @@ export const PostgresDB = Type.Object(
 );
 export type PostgresDB = Static<typeof PostgresDB>;
 
-export const POSTGRESDBS: ResourceType<PostgresDB> = {
-  group: GROUP,
-  version: HUB_VERSION,
-  kind: KIND,
-  plural: PLURAL,
-  namespaced: true,
-};
+export const POSTGRESDBS = stowResource<PostgresDB>(KIND, PLURAL, 'Namespaced');

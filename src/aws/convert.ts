@@ -67,10 +67,17 @@ export function instanceFromSdk(db: DBInstance): RdsInstance {
 }
 
 export function snapshotFromSdk(snapshot: DBSnapshot): RdsSnapshot {
-  return {
+  const result: RdsSnapshot = {
     identifier: snapshot.DBSnapshotIdentifier ?? '',
     instanceIdentifier: snapshot.DBInstanceIdentifier ?? '',
     status: snapshot.Status ?? 'unknown',
     arn: snapshot.DBSnapshotArn ?? '',
+    tags: tagsToRecord(snapshot.TagList),
   };
+  if (snapshot.SnapshotCreateTime) result.createdAt = snapshot.SnapshotCreateTime.toISOString();
+  if (snapshot.AllocatedStorage !== undefined) result.allocatedStorageGiB = snapshot.AllocatedStorage;
+  if (snapshot.EngineVersion !== undefined) result.engineVersion = snapshot.EngineVersion;
+  if (snapshot.SnapshotType !== undefined) result.snapshotType = snapshot.SnapshotType;
+  if (snapshot.PercentProgress !== undefined) result.progressPercent = snapshot.PercentProgress;
+  return result;
 }

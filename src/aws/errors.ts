@@ -46,6 +46,7 @@ const INVALID_STATE = new Set([
   'InvalidDBInstanceState',
   'InvalidDBInstanceStateFault',
   'InvalidDBSnapshotState',
+  'InvalidDBSnapshotStateFault',
 ]);
 interface SdkErrorLike {
   name: string;

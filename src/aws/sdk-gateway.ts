@@ -4,15 +4,27 @@ import {
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
   DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ListTagsForResourceCommand,
   RemoveTagsFromResourceCommand,
   ModifyDBInstanceCommand,
   RDSClient,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import type { Registry } from 'prom-client';
-import { awsCallCounter, type CallObserver, installCallObserver } from './call-metrics.js';
+import { isThrottlingError } from '@smithy/core/retry';
+import { currentLogFields } from '../util/logger.js';
+import { CallBudget, type CallBudgetOptions, callerKey } from './call-budget.js';
+import {
+  awsCallCounter,
+  budgetMetrics,
+  type CallObserver,
+  installCallBudget,
+  installCallObserver,
+} from './call-metrics.js';
 import { instanceFromSdk, recordToTags, snapshotFromSdk, tagsToRecord } from './convert.js';
 import { isRdsError, RdsError, toRdsError } from './errors.js';
 import type {
@@ -21,9 +33,12 @@ import type {
   DeleteInstanceInput,
   InstanceModifications,
   InstancePage,
+  PointInTime,
   RdsGateway,
   RdsInstance,
   RdsSnapshot,
+  RestoreInstanceInput,
+  SnapshotPage,
 } from './types.js';
 
 export const LIST_PAGE_SIZE = 100;
@@ -38,6 +53,8 @@ export interface SdkGatewayOptions {
   requestTimeoutMs?: number;
   registry?: Registry;
   observeCall?: CallObserver;
+  /** Every call waits for a token of this budget (one per process: one account and region). */
+  budget?: CallBudgetOptions;
 }
 
 async function call<T>(send: () => Promise<T>): Promise<T> {
@@ -71,6 +88,19 @@ export class SdkRdsGateway implements RdsGateway {
       requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     });
+    if (options.budget) {
+      const budget = new CallBudget(
+        options.budget,
+        options.registry ? budgetMetrics(options.registry) : undefined,
+      );
+      installCallBudget(
+        this.client,
+        budget,
+        () => callerKey(currentLogFields()),
+        (error) =>
+          error instanceof Error && isThrottlingError(error as Parameters<typeof isThrottlingError>[0]),
+      );
+    }
     const observe = options.observeCall ?? (options.registry ? awsCallCounter(options.registry) : undefined);
     if (observe) installCallObserver(this.client, observe);
   }
@@ -212,6 +242,61 @@ export class SdkRdsGateway implements RdsGateway {
     }
   }
 
+  async listSnapshotsPage(marker: string | undefined, signal?: AbortSignal): Promise<SnapshotPage> {
+    const output = await call(() =>
+      this.client.send(
+        new DescribeDBSnapshotsCommand(
+          compact({ SnapshotType: 'manual', MaxRecords: LIST_PAGE_SIZE, Marker: marker }),
+        ),
+        { abortSignal: signal },
+      ),
+    );
+    const page: SnapshotPage = { snapshots: (output.DBSnapshots ?? []).map(snapshotFromSdk) };
+    if (output.Marker) page.marker = output.Marker;
+    return page;
+  }
+
+  async deleteSnapshot(identifier: string, signal?: AbortSignal): Promise<RdsSnapshot> {
+    const output = await call(() =>
+      this.client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: identifier }), {
+        abortSignal: signal,
+      }),
+    );
+    return snapshotFromSdk(required(output.DBSnapshot, 'the snapshot'));
+  }
+
+  async restoreFromSnapshot(
+    snapshotIdentifier: string,
+    input: RestoreInstanceInput,
+    signal?: AbortSignal,
+  ): Promise<RdsInstance> {
+    const command = new RestoreDBInstanceFromDBSnapshotCommand(
+      compact({ DBSnapshotIdentifier: snapshotIdentifier, ...restoreParameters(input) }),
+    );
+    const output = await call(() => this.client.send(command, { abortSignal: signal }));
+    return instanceFromSdk(required(output.DBInstance, 'the instance'));
+  }
+
+  async restoreToPointInTime(
+    source: PointInTime,
+    input: RestoreInstanceInput,
+    signal?: AbortSignal,
+  ): Promise<RdsInstance> {
+    const { DBInstanceIdentifier, ...parameters } = restoreParameters(input);
+    const command = new RestoreDBInstanceToPointInTimeCommand(
+      compact({
+        SourceDBInstanceIdentifier: source.sourceInstanceIdentifier,
+        TargetDBInstanceIdentifier: DBInstanceIdentifier,
+        ...(source.time === undefined
+          ? { UseLatestRestorableTime: true }
+          : { RestoreTime: new Date(source.time) }),
+        ...parameters,
+      }),
+    );
+    const output = await call(() => this.client.send(command, { abortSignal: signal }));
+    return instanceFromSdk(required(output.DBInstance, 'the instance'));
+  }
+
   async addTags(arn: string, tags: Record<string, string>, signal?: AbortSignal): Promise<void> {
     await call(() =>
       this.client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: recordToTags(tags) }), {
@@ -238,4 +323,26 @@ export class SdkRdsGateway implements RdsGateway {
   destroy(): void {
     this.client.destroy();
   }
+}
+
+/** The parameters both restores take, as the SDK names them. */
+function restoreParameters(input: RestoreInstanceInput) {
+  return {
+    DBInstanceIdentifier: input.identifier,
+    DBInstanceClass: input.instanceClass,
+    AllocatedStorage: input.allocatedStorageGiB,
+    StorageType: input.storageType,
+    Iops: input.iops,
+    StorageThroughput: input.storageThroughputMiBps,
+    MultiAZ: input.multiAZ,
+    BackupRetentionPeriod: input.backupRetentionDays,
+    PreferredBackupWindow: input.backupWindow,
+    DeletionProtection: input.deletionProtection,
+    PubliclyAccessible: input.publiclyAccessible,
+    DBSubnetGroupName: input.subnetGroupName,
+    VpcSecurityGroupIds: input.securityGroupIds?.length ? input.securityGroupIds : undefined,
+    DBParameterGroupName: input.parameterGroupName,
+    CopyTagsToSnapshot: true,
+    Tags: recordToTags(input.tags),
+  };
 }

@@ -116,6 +116,49 @@ export interface RdsSnapshot {
   instanceIdentifier: string;
   status: string;
   arn: string;
+  /** SnapshotCreateTime (RFC 3339). */
+  createdAt?: string;
+  allocatedStorageGiB?: number;
+  engineVersion?: string;
+  /** manual or automated. */
+  snapshotType?: string;
+  progressPercent?: number;
+  tags?: Record<string, string>;
+}
+
+export interface SnapshotPage {
+  snapshots: RdsSnapshot[];
+  /** Present when another page follows. */
+  marker?: string;
+}
+
+/**
+ * What a restore sets besides the source's data: the settings RestoreDBInstanceFromDBSnapshot and
+ * RestoreDBInstanceToPointInTime both take. The master user, database name, engine version and
+ * encryption key come from the source; the rest of the spec is applied with ModifyDBInstance after.
+ */
+export interface RestoreInstanceInput {
+  identifier: string;
+  instanceClass: string;
+  allocatedStorageGiB: number;
+  storageType: string;
+  iops?: number;
+  storageThroughputMiBps?: number;
+  multiAZ: boolean;
+  backupRetentionDays: number;
+  backupWindow?: string;
+  deletionProtection: boolean;
+  publiclyAccessible: boolean;
+  subnetGroupName?: string;
+  securityGroupIds?: string[];
+  parameterGroupName?: string;
+  tags: Record<string, string>;
+}
+
+/** A point in time of an instance: `time` (RFC 3339), or absent for the latest restorable time. */
+export interface PointInTime {
+  sourceInstanceIdentifier: string;
+  time?: string;
 }
 
 export interface InstancePage {
@@ -139,6 +182,19 @@ export interface RdsGateway {
   deleteInstance(identifier: string, input: DeleteInstanceInput, signal?: AbortSignal): Promise<RdsInstance>;
   createSnapshot(input: CreateSnapshotInput, signal?: AbortSignal): Promise<RdsSnapshot>;
   describeSnapshot(identifier: string, signal?: AbortSignal): Promise<RdsSnapshot | undefined>;
+  /** Manual snapshots, a page at a time (the orphan review). */
+  listSnapshotsPage(marker: string | undefined, signal?: AbortSignal): Promise<SnapshotPage>;
+  deleteSnapshot(identifier: string, signal?: AbortSignal): Promise<RdsSnapshot>;
+  restoreFromSnapshot(
+    snapshotIdentifier: string,
+    input: RestoreInstanceInput,
+    signal?: AbortSignal,
+  ): Promise<RdsInstance>;
+  restoreToPointInTime(
+    source: PointInTime,
+    input: RestoreInstanceInput,
+    signal?: AbortSignal,
+  ): Promise<RdsInstance>;
   addTags(arn: string, tags: Record<string, string>, signal?: AbortSignal): Promise<void>;
   removeTags(arn: string, keys: string[], signal?: AbortSignal): Promise<void>;
   listTags(arn: string, signal?: AbortSignal): Promise<Record<string, string>>;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { buildCrd, buildPolicyCrd, type CrdOptions } from '../api/crd.js';
+import { buildAllCrds, type CrdOptions } from '../api/crd.js';
 
 export interface CrdsFlags {
   'webhook-url'?: string;
@@ -9,7 +9,7 @@ export interface CrdsFlags {
   'service-name'?: string;
 }
 
-export function renderCrds(flags: CrdsFlags): string {
+function crdOptions(flags: CrdsFlags): CrdOptions {
   const options: CrdOptions = {};
   if (flags['webhook-url']) options.webhookUrl = flags['webhook-url'];
   if (flags['ca-bundle-file']) options.caBundle = readFileSync(flags['ca-bundle-file']).toString('base64');
@@ -19,16 +19,19 @@ export function renderCrds(flags: CrdsFlags): string {
       name: flags['service-name'] ?? 'stow-webhook',
     };
   }
-  return generated(buildCrd(options));
+  return options;
 }
 
-export function renderPolicyCrd(): string {
-  return generated(buildPolicyCrd());
+/** Each CRD as `stow crds` prints it, by plural (the chart's files/<plural>.stow.dev.yaml). */
+export function renderEachCrd(flags: CrdsFlags): Array<{ plural: string; yaml: string }> {
+  return buildAllCrds(crdOptions(flags)).map(({ plural, crd }) => ({ plural, yaml: generated(crd) }));
 }
 
 /** What `stow crds` prints: every CRD, as YAML documents. */
 export function renderAllCrds(flags: CrdsFlags): string {
-  return `${renderCrds(flags)}---\n${renderPolicyCrd()}`;
+  return renderEachCrd(flags)
+    .map(({ yaml }) => yaml)
+    .join('---\n');
 }
 
 function generated(crd: Record<string, unknown>): string {

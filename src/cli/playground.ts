@@ -11,6 +11,7 @@ interface Row {
   name: string;
   phase: string;
   ready: string;
+  connectable: string;
   endpoint: string;
 }
 
@@ -29,7 +30,7 @@ async function listDatabases(env: LocalEnvironment): Promise<Row[]> {
       metadata: { namespace: string; name: string };
       status?: {
         phase?: string;
-        endpoint?: { address?: string };
+        endpoint?: { address?: string; port?: number };
         conditions?: Array<{ type: string; status: string }>;
       };
     }>;
@@ -39,7 +40,10 @@ async function listDatabases(env: LocalEnvironment): Promise<Row[]> {
     name: item.metadata.name,
     phase: item.status?.phase ?? '-',
     ready: item.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? '-',
-    endpoint: item.status?.endpoint?.address ?? '-',
+    connectable: item.status?.conditions?.find((c) => c.type === 'Connectable')?.status ?? '-',
+    endpoint: item.status?.endpoint?.address
+      ? `${item.status.endpoint.address}:${item.status.endpoint.port}`
+      : '-',
   }));
 }
 
@@ -49,6 +53,7 @@ function table(rows: Row[]): string {
     name: 'NAME',
     phase: 'PHASE',
     ready: 'READY',
+    connectable: 'CONNECTABLE',
     endpoint: 'ENDPOINT',
   };
   const all = [header, ...rows];
@@ -74,7 +79,11 @@ export async function runPlayground(_flags: object): Promise<number> {
   say('stow playground: starting a local control plane, the RDS emulator and the operator…');
   say('(the first run builds kube-apiserver from Debian sources and caches it: allow 5-10 minutes)');
   const env = await startLocalEnvironment({
-    rdsEmulator: { delays: { creating: 4000, backingUp: 2000, modifying: 2000, deleting: 2000 } },
+    // A real PostgreSQL server behind every instance, so the Secrets' credentials work from here.
+    rdsEmulator: {
+      delays: { creating: 4000, backingUp: 2000, modifying: 2000, deleting: 2000 },
+      servers: 'postgres',
+    },
     operatorFlags: { 'leader-election-namespace': 'default' },
     log: (line) => say(`  ${line}`),
   });
@@ -105,12 +114,19 @@ export async function runPlayground(_flags: object): Promise<number> {
       const text = table(rows);
       if (text !== last) say(`\n${text}`);
       last = text;
-      if (!announced && rows.length > 0 && rows.every((row) => row.ready === 'True')) {
+      if (
+        !announced &&
+        rows.length > 0 &&
+        rows.every((row) => row.ready === 'True' && row.connectable === 'True')
+      ) {
         announced = true;
         say(`\nall ${rows.length} samples are Ready. Try it yourself in another terminal:`);
         say(`  export KUBECONFIG=${env.controlPlane.kubeconfigPath}`);
         say('  kubectl get pgdb -A');
         say('  kubectl get secret orders -o jsonpath="{.data.uri}" | base64 -d; echo');
+        say(
+          `  psql "$(kubectl get secret orders -o jsonpath='{.data.uri}' | base64 -d)"   # a real PostgreSQL server`,
+        );
         say('  kubectl get service orders');
         say(`  kubectl apply -f ${join(SAMPLES_DIR, 'orders-v1beta1.yaml')}   # edit it and re-apply`);
         say(`RDS emulator: ${env.emulator?.url}/_emulator/instances   (Ctrl-C stops everything)`);

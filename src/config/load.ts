@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { certificateBundleProblem } from '../util/pem-certificates.js';
 import { schemaProblems } from '../util/schema-problems.js';
 import { STORAGE_TYPES } from '../api/v1beta1.js';
 import { validateMasterUsername } from '../admission/rules/names.js';
@@ -52,7 +53,13 @@ function semanticProblems(parsed: OperatorConfigFile): string[] {
       (error) => `  kmsKeyId: ${error.message} (got ${JSON.stringify(parsed.kmsKeyId)})`,
     ),
     ...(parsed.storageRules ? rangeProblems(parsed.storageRules, 'storageRules.') : []),
+    ...caBundleProblems(parsed.accessCheck?.caBundle),
   ];
+}
+
+function caBundleProblems(caBundle: string | undefined): string[] {
+  const problem = caBundle?.trim() ? certificateBundleProblem(caBundle) : undefined;
+  return problem ? [`  accessCheck.caBundle: ${problem}`] : [];
 }
 
 /** A swapped range would refuse every PostgresDB of that storage type. */

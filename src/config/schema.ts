@@ -92,6 +92,25 @@ export const OperatorConfigFile = Type.Object(
         { additionalProperties: false, default: {} },
       ),
     ),
+    accessCheck: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean({ default: true })),
+          timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 5 })),
+          caBundle: Type.Optional(Type.String({ default: '' })),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    ),
+    awsCallBudget: Type.Optional(
+      Type.Object(
+        {
+          ratePerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 20 })),
+          burst: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 40 })),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    ),
     /** Relative to the configuration file; default: the storage rules shipped with Stow. */
     storageRulesFile: Type.Optional(Type.String()),
     storageRules: Type.Optional(StorageRules),
@@ -127,5 +146,14 @@ export interface OperatorConfig {
     /** With snapshotAndDelete: how long after it was first seen an orphan is snapshotted and deleted. */
     graceSeconds: number;
   };
+  /** Connecting with each Secret's credentials once the instance is available (condition Connectable). */
+  accessCheck: {
+    enabled: boolean;
+    timeoutSeconds: number;
+    /** PEM certificates the database's certificate is verified against; empty: not verified. */
+    caBundle: string;
+  };
+  /** RDS calls of the whole process share this budget (ADR 0024). */
+  awsCallBudget: { ratePerSecond: number; burst: number };
   storageRules: StorageRules;
 }

@@ -36,7 +36,7 @@ export function cachedService(service: Service): Service {
 }
 
 /** Nothing reads managedFields, which on an object written by several managers outweighs its spec. */
-export function withoutManagedFields(object: PostgresDB): PostgresDB {
+export function withoutManagedFields<T extends Pick<PostgresDB, 'metadata'>>(object: T): T {
   if (!object.metadata.managedFields) return object;
   const { managedFields: _, ...metadata } = object.metadata;
   return { ...object, metadata };

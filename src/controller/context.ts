@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { RdsGateway, RdsInstance } from '../aws/types.js';
 import type { OperatorConfig } from '../config/schema.js';
 import type { PolicySource } from '../policy/store.js';
+import { POSTGRESDB_SNAPSHOTS, type PostgresDBSnapshot } from '../api/postgres-db-snapshot.js';
+import type { AccessVerdicts } from './access-check.js';
 import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
 import type { EventSink as KubeEventSink, EventType } from '../kube/events.js';
 import { objectReference } from '../kube/references.js';
@@ -24,6 +26,13 @@ export interface KubeOps {
   getService(namespace: string, name: string, signal?: AbortSignal): Promise<Service | undefined>;
   createService(service: Service, signal?: AbortSignal): Promise<Service>;
   patchService(namespace: string, name: string, patch: unknown, signal?: AbortSignal): Promise<Service>;
+  getPostgresDB(namespace: string, name: string, signal?: AbortSignal): Promise<PostgresDB | undefined>;
+  getPostgresDBSnapshot(
+    namespace: string,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<PostgresDBSnapshot | undefined>;
+  createPostgresDBSnapshot(object: PostgresDBSnapshot, signal?: AbortSignal): Promise<PostgresDBSnapshot>;
 }
 
 export function kubeOps(kube: KubeResources): KubeOps {
@@ -40,6 +49,10 @@ export function kubeOps(kube: KubeResources): KubeOps {
     createService: (service, signal) => kube.create(SERVICES, service, signal),
     patchService: (namespace, name, patch, signal) =>
       kube.patch(SERVICES, { namespace, name }, patch, { signal }),
+    getPostgresDB: (namespace, name, signal) => kube.get(POSTGRESDBS, { namespace, name }, signal),
+    getPostgresDBSnapshot: (namespace, name, signal) =>
+      kube.get(POSTGRESDB_SNAPSHOTS, { namespace, name }, signal),
+    createPostgresDBSnapshot: (object, signal) => kube.create(POSTGRESDB_SNAPSHOTS, object, signal),
   };
 }
 
@@ -84,6 +97,8 @@ export interface ReconcilerContext {
   logger: Logger;
   /** How soon an instance that is not available (or has pending changes) is looked at again. */
   pollIntervalMs: number;
+  /** Connecting with the Secret's credentials; absent when the check is turned off. */
+  access?: AccessVerdicts | undefined;
   now(): Date;
 }
 

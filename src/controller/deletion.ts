@@ -2,10 +2,13 @@ import { FINALIZER, TAG_MANAGED_BY } from '../api/constants.js';
 import type { DeletionPolicy, PostgresDB } from '../api/v1beta1.js';
 import { isRdsError } from '../aws/errors.js';
 import type { RdsInstance } from '../aws/types.js';
+import { isKubeError } from '../kube/client.js';
+import { finalSnapshotObject, isFinalSnapshotOf } from './final-snapshot.js';
+import { isFailedSnapshot } from './postgresdb-snapshot/status.js';
 import type { ReconcilerContext, RunOptions } from './context.js';
 import { boundIdentifier, hasFinalizer, identityOf } from './resource.js';
 import { finalSnapshotIdentifier, ownershipOf, RETAINED_VALUE, type ResourceIdentity } from './ownership.js';
-import { describeFailure, ReconcileError } from './reconcile-error.js';
+import { describeFailure, ReconcileError, settleFailure } from './reconcile-error.js';
 import { writeStatusIfChanged } from './status-writer.js';
 import { buildStatus } from './status.js';
 import type { WorkResult } from '../kube/work-queue.js';
@@ -22,8 +25,10 @@ export function keepsAutomatedBackups(policy: DeletionPolicy, spec: PostgresDB['
 
 /**
  * Deletion of a PostgresDB holding the finalizer. The finalizer goes only once RDS answers that the
- * instance does not exist (or the policy is Retain, or the instance was never this resource's). Needs
- * nothing from the Secret, which may already be gone.
+ * instance does not exist (or the policy is Retain, or the instance was never this resource's). With
+ * Snapshot, the instance is deleted only once its final snapshot, taken first, is available: a failed
+ * snapshot leaves the instance and this resource in place. Needs nothing from the Secret, which may
+ * already be gone.
  */
 export async function reconcileDeletion(
   context: ReconcilerContext,
@@ -49,6 +54,10 @@ export async function reconcileDeletion(
       await step.removeFinalizer();
       return {};
     }
+    if (step.policy === 'Snapshot' && !(await step.finalSnapshotIsAvailable())) {
+      await step.writeStatus();
+      return { requeueAfterMs: context.pollIntervalMs };
+    }
     await step.deleteInstance();
     await step.writeStatus();
     return { requeueAfterMs: context.pollIntervalMs };
@@ -62,6 +71,8 @@ class Deletion {
   private readonly identity: ResourceIdentity;
   private readonly identifier: string;
   private instance: RdsInstance | undefined;
+  /** What the deletion waits for, for status. */
+  private waiting: string | undefined;
 
   constructor(
     private readonly context: ReconcilerContext,
@@ -112,6 +123,72 @@ class Deletion {
     );
   }
 
+  /**
+   * The final snapshot is taken before the instance is deleted (RDS's own final snapshot is taken
+   * while the instance is deleted, and cannot be waited for: should it fail, the data is gone). It is
+   * a PostgresDBSnapshot, created here once, with Retain; the snapshot controller takes it. Only its
+   * RDS status decides: available lets the deletion go on, failed stops it.
+   */
+  async finalSnapshotIsAvailable(): Promise<boolean> {
+    const instance = this.instance!;
+    // Being deleted already (asked for by an earlier version, with RDS's own final snapshot).
+    if (instance.status === 'deleting') return true;
+    const identifier = finalSnapshotIdentifier(instance.identifier, this.identity.uid);
+    const snapshot = await this.context.rds.describeSnapshot(identifier, this.signal);
+    if (!snapshot) {
+      const name = await this.requestFinalSnapshot(identifier, instance);
+      this.waiting = `Waiting for the final snapshot ${identifier} (PostgresDBSnapshot ${name}) before RDS instance ${instance.identifier} is deleted`;
+      return false;
+    }
+    if (snapshot.instanceIdentifier !== instance.identifier) {
+      throw new ReconcileError(
+        'FinalSnapshotConflict',
+        `RDS snapshot ${identifier} exists and is a snapshot of ${snapshot.instanceIdentifier}, not of RDS instance ${instance.identifier}; delete it, or set spec.deletionPolicy to Delete or Retain`,
+        'wait',
+      );
+    }
+    if (snapshot.status === 'available') return true;
+    if (isFailedSnapshot(snapshot)) {
+      const name = finalSnapshotObject(this.object, identifier).metadata.name;
+      throw new ReconcileError(
+        'FinalSnapshotFailed',
+        `The final snapshot ${identifier} of RDS instance ${instance.identifier} is ${snapshot.status}, so the instance is not deleted and this PostgresDB stays. Delete PostgresDBSnapshot ${name} (the failed snapshot goes with it) to have Stow take the final snapshot again, or set spec.deletionPolicy to Delete or Retain`,
+        'poll',
+      );
+    }
+    this.waiting = `Waiting for the final snapshot ${identifier} (${snapshot.status}) before RDS instance ${instance.identifier} is deleted`;
+    return false;
+  }
+
+  /** The PostgresDBSnapshot standing for the final snapshot: created once; its name is returned. */
+  private async requestFinalSnapshot(identifier: string, instance: RdsInstance): Promise<string> {
+    const wanted = finalSnapshotObject(this.object, identifier);
+    const name = wanted.metadata.name!;
+    const { namespace } = this.identity;
+    let existing = await this.context.kube.getPostgresDBSnapshot(namespace, name, this.signal);
+    if (!existing) {
+      try {
+        existing = await this.context.kube.createPostgresDBSnapshot(wanted, this.signal);
+        await this.event(
+          'Normal',
+          'FinalSnapshot',
+          `Taking the final snapshot ${identifier} of RDS instance ${instance.identifier} (PostgresDBSnapshot ${name}, kept after the deletion) before deleting the instance`,
+        );
+      } catch (error) {
+        if (!isKubeError(error, 409)) throw error;
+        existing = await this.context.kube.getPostgresDBSnapshot(namespace, name, this.signal);
+      }
+    }
+    if (existing && !isFinalSnapshotOf(existing, identifier)) {
+      throw new ReconcileError(
+        'FinalSnapshotConflict',
+        `PostgresDBSnapshot ${name} exists and is not the final snapshot of this PostgresDB; delete or rename it, or set spec.deletionPolicy to Delete or Retain`,
+        'wait',
+      );
+    }
+    return name;
+  }
+
   async deleteInstance(): Promise<void> {
     const instance = this.instance!;
     if (instance.status === 'deleting') return;
@@ -122,12 +199,10 @@ class Deletion {
         : undefined;
     const keepBackups = keepsAutomatedBackups(this.policy, this.object.spec);
     try {
+      // The final snapshot is available already: RDS is asked for none.
       this.instance = await this.context.rds.deleteInstance(
         instance.identifier,
-        {
-          ...(snapshot ? { finalSnapshotIdentifier: snapshot } : {}),
-          deleteAutomatedBackups: !keepBackups,
-        },
+        { deleteAutomatedBackups: !keepBackups },
         this.signal,
       );
     } catch (error) {
@@ -142,7 +217,7 @@ class Deletion {
       'Normal',
       'Deleting',
       snapshot
-        ? `Deleting RDS instance ${instance.identifier} after final snapshot ${snapshot}; ${backups}`
+        ? `Deleting RDS instance ${instance.identifier}, its final snapshot ${snapshot} available; ${backups}`
         : `Deleting RDS instance ${instance.identifier} without a final snapshot (deletion policy Delete); ${backups}`,
     );
   }
@@ -205,25 +280,30 @@ class Deletion {
       serviceName: this.object.status?.serviceName,
       failure,
       deleting: true,
+      deletingMessage: this.waiting,
       now: this.context.now().toISOString(),
     });
     await writeStatusIfChanged(this.context, this.object, next, this.signal, () => {});
   }
 
+  /** A failure polled for (a failed final snapshot) is announced once, not at every poll. */
+  private alreadyReported(reason: string, message: string): boolean {
+    const synced = this.object.status?.conditions?.find((condition) => condition.type === 'Synced');
+    return synced?.status === 'False' && synced.reason === reason && synced.message === message;
+  }
+
   async fail(error: unknown): Promise<WorkResult> {
     if (this.signal.aborted) throw error;
-    const failure = describeFailure(error);
-    if (!failure.quiet) {
-      try {
-        await this.writeStatus({
-          reason: failure.reason,
-          message: failure.message,
-          permanent: failure.retry === 'wait',
-        });
-      } catch {}
-      await this.event('Warning', failure.reason, failure.message);
-    }
-    if (failure.retry === 'backoff') throw error;
-    return failure.retry === 'poll' ? { requeueAfterMs: this.context.pollIntervalMs } : {};
+    return settleFailure(
+      error,
+      describeFailure(error),
+      {
+        writeStatus: (failure) => this.writeStatus(failure),
+        warn: (reason, message) =>
+          this.alreadyReported(reason, message) ? Promise.resolve() : this.event('Warning', reason, message),
+        statusNotWritten: () => {},
+      },
+      this.context.pollIntervalMs,
+    );
   }
 }

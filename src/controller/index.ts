@@ -7,30 +7,18 @@ import type { OperatorConfig } from '../config/schema.js';
 import type { BackoffPolicy } from '../kube/backoff.js';
 import { type PolicySource, PolicyStore } from '../policy/store.js';
 import { EventRecorder } from '../kube/events.js';
-import { createKubeClient, type KubeClient, type RequestObserver } from '../kube/client.js';
+import { createKubeClient, type RequestObserver } from '../kube/client.js';
 import { KubeResources } from '../kube/resources.js';
 import type { LeaderElectionOptions } from '../kube/leader-election.js';
-import type { EventSink } from '../kube/events.js';
 import { controllerMetrics } from './metrics.js';
-import { PostgresDBController, type ResyncReport, type RuntimeSettings } from './postgresdb-controller.js';
+import type { KindDeps } from './kind-deps.js';
+import { PostgresDBController, type ResyncReport } from './postgresdb-controller.js';
+import { PostgresDBSnapshotController } from './postgresdb-snapshot/controller.js';
 import { type Controller, type Leadership, Manager } from './runtime/manager.js';
-import type { ControllerMetrics } from './metrics.js';
 
 export type { LeaderElectionOptions } from '../kube/leader-election.js';
+export type { KindDeps } from './kind-deps.js';
 export type { ResyncReport } from './postgresdb-controller.js';
-
-/** What every kind's controller is made with: the clients, configuration and policies the replica shares. */
-export interface KindDeps {
-  client: KubeClient;
-  kube: KubeResources;
-  rds: RdsGateway;
-  config: OperatorConfig;
-  logger: Logger;
-  metrics: ControllerMetrics;
-  events: EventSink;
-  policies: PolicySource;
-  settings: RuntimeSettings;
-}
 
 /** A reconciled kind: how its controller is made for a term of leadership. */
 export type KindRegistration = (deps: KindDeps, leadership: Leadership) => Controller;
@@ -38,6 +26,10 @@ export type KindRegistration = (deps: KindDeps, leadership: Leadership) => Contr
 /** PostgresDB: RDS instances, with their Secrets and Services. */
 export const postgresDBKind: KindRegistration = (deps, leadership) =>
   new PostgresDBController({ ...deps, operatorObject: leadership.operatorObject });
+
+/** PostgresDBSnapshot: RDS snapshots of PostgresDBs' instances, and the snapshots no object binds. */
+export const postgresDBSnapshotKind: KindRegistration = (deps, leadership) =>
+  new PostgresDBSnapshotController({ ...deps, operatorObject: leadership.operatorObject });
 
 export interface StartControllerOptions {
   kubeConfig: KubeConfig;
@@ -87,7 +79,11 @@ export interface RunningController {
  */
 export async function startController(options: StartControllerOptions): Promise<RunningController> {
   const { config, logger } = options;
-  const metrics = controllerMetrics(options.registry);
+  const server = options.kubeConfig.getCurrentCluster()?.server;
+  const metrics = controllerMetrics(options.registry, {
+    apiServerHost: server ? new URL(server).host : '',
+    leaseName: options.leaderElection.name,
+  });
   const observe: RequestObserver = (method, path, code) => {
     metrics.kubeRequest(method, path, code);
     options.observeKubeRequest?.(method, path, code);
@@ -102,6 +98,7 @@ export async function startController(options: StartControllerOptions): Promise<
     : new SdkRdsGateway({
         region: config.region,
         registry: options.registry,
+        budget: config.awsCallBudget,
         ...(options.rdsEndpoint ? { endpoint: options.rdsEndpoint } : {}),
       });
   const controllerLogger = logger.child({ component: 'controller' });

@@ -1,42 +1,38 @@
 import type { Registry } from 'prom-client';
 import { counter, gauge, histogram } from '../util/metrics.js';
 import type { RequestObserver } from '../kube/client.js';
+import { leaderElectionStatus, restClientRequests } from '../kube/metrics.js';
 import { resourceOfPath } from '../kube/paths.js';
-
-import type { ReconcileResult } from './runtime/kind-runner.js';
+import { type RuntimeMetrics, runtimeMetrics } from './runtime/metrics.js';
 
 export interface ControllerMetrics {
-  reconciled(result: ReconcileResult, seconds: number): void;
-  queueDepth(depth: number): void;
+  /** controller-runtime's reconcile and work-queue families, per kind. */
+  runtime: RuntimeMetrics;
   kubeRequest: RequestObserver;
   isLeader(leader: boolean): void;
   resync(seconds: number, instances: number): void;
   orphans(count: number): void;
 }
 
-/** Registered once per process; the controller may start and stop several times (leadership). */
-export function controllerMetrics(registry: Registry): ControllerMetrics {
-  const reconciles = counter(registry, 'reconcile_total', 'Reconciles by result', ['result']);
-  const duration = histogram(
-    registry,
-    'reconcile_duration_seconds',
-    'Time one reconcile took',
-    [],
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  );
-  const depth = gauge(registry, 'workqueue_depth', 'Keys waiting for a worker', []);
+export interface ControllerMetricsContext {
+  /** The API server's host and port, for `rest_client_requests_total`. */
+  apiServerHost: string;
+  /** The Lease the replicas elect their leader on. */
+  leaseName: string;
+}
+
+/**
+ * Registered once per process; the controller may start and stop several times (leadership). The
+ * families every Kubernetes dashboard knows keep their own names (ADR 0022); Stow's own are `stow_`.
+ */
+export function controllerMetrics(registry: Registry, context: ControllerMetricsContext): ControllerMetrics {
   const kube = counter(
     registry,
     'kube_requests_total',
     'Kubernetes API requests by method, resource and code',
     ['method', 'resource', 'code'],
   );
-  const leader = gauge(
-    registry,
-    'leader',
-    '1 while this replica holds the Lease and runs the controller',
-    [],
-  );
+  const restClient = restClientRequests(registry, context.apiServerHost);
   const resyncDuration = histogram(registry, 'resync_duration_seconds', 'Time one RDS resync took', []);
   const listed = gauge(registry, 'resync_instances', 'RDS instances seen by the last resync', []);
   const orphaned = gauge(
@@ -46,14 +42,12 @@ export function controllerMetrics(registry: Registry): ControllerMetrics {
     [],
   );
   return {
-    reconciled(result, seconds) {
-      reconciles.inc({ result });
-      duration.observe(seconds);
+    runtime: runtimeMetrics(registry),
+    kubeRequest(method, path, code) {
+      kube.inc({ method, resource: resourceOfPath(path), code: String(code) });
+      restClient(method, path, code);
     },
-    queueDepth: (value) => depth.set(value),
-    kubeRequest: (method, path, code) =>
-      kube.inc({ method, resource: resourceOfPath(path), code: String(code) }),
-    isLeader: (value) => leader.set(value ? 1 : 0),
+    isLeader: leaderElectionStatus(registry, context.leaseName),
     resync(seconds, instances) {
       resyncDuration.observe(seconds);
       listed.set(instances);

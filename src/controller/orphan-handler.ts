@@ -167,7 +167,7 @@ export class OrphanHandler {
 
   private async failed(instance: RdsInstance, error: unknown, signal: AbortSignal) {
     const message = `Could not handle orphaned RDS instance ${instance.identifier}: ${error instanceof Error ? error.message : String(error)}`;
-    this.deps.logger.warn({ instance: instance.identifier, err: String(error) }, 'orphan handling failed');
+    this.deps.logger.warn({ instance: instance.identifier, err: error }, 'orphan handling failed');
     await this.notice(instance, 'Warning', 'OrphanCleanupFailed', message, signal);
   }
 

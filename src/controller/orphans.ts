@@ -1,6 +1,8 @@
 import {
   MANAGED_BY_VALUE,
+  SNAPSHOT_KIND,
   TAG_CLUSTER,
+  TAG_KIND,
   TAG_MANAGED_BY,
   TAG_NAME,
   TAG_NAMESPACE,
@@ -166,4 +168,29 @@ export function cleanupStep(instance: RdsInstance, snapshot: RdsSnapshot | undef
   if (snapshot.instanceIdentifier !== instance.identifier || SNAPSHOT_FAILED.has(snapshot.status))
     return 'snapshotUnusable';
   return snapshot.status === 'available' ? 'deleteInstance' : 'awaitSnapshot';
+}
+
+/** What the controller knows when it judges a snapshot: the PostgresDBSnapshots it sees. */
+export interface SnapshotScene {
+  clusterName: string;
+  /** RDS snapshot identifiers bound by the PostgresDBSnapshots the controller sees. */
+  bound: ReadonlySet<string>;
+  /** Empty: all namespaces. */
+  watchNamespaces: readonly string[];
+}
+
+/**
+ * Whether a listed RDS snapshot is an orphan: taken by Stow for a PostgresDBSnapshot of this cluster
+ * (its kind tag says so; final and orphan snapshots of old, and snapshots RDS copied an instance's tags
+ * to, are not), still managed (a Retain deletion releases it), not being deleted, in a watched
+ * namespace, and bound by no PostgresDBSnapshot. Orphaned snapshots are only ever reported.
+ */
+export function isOrphanedSnapshot(snapshot: RdsSnapshot, scene: SnapshotScene): boolean {
+  const tags = snapshot.tags ?? {};
+  if (tags[TAG_CLUSTER] !== scene.clusterName || tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE) return false;
+  if (tags[TAG_KIND] !== SNAPSHOT_KIND || snapshot.status === 'deleting') return false;
+  const namespace = tags[TAG_NAMESPACE];
+  if (scene.watchNamespaces.length > 0 && !(namespace && scene.watchNamespaces.includes(namespace)))
+    return false;
+  return !scene.bound.has(snapshot.identifier);
 }

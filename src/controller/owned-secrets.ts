@@ -74,6 +74,9 @@ export function rememberingSecrets(kube: KubeOps, secrets: OwnedSecrets): KubeOp
     getService: (...args) => kube.getService(...args),
     createService: (...args) => kube.createService(...args),
     patchService: (...args) => kube.patchService(...args),
+    getPostgresDB: (...args) => kube.getPostgresDB(...args),
+    getPostgresDBSnapshot: (...args) => kube.getPostgresDBSnapshot(...args),
+    createPostgresDBSnapshot: (...args) => kube.createPostgresDBSnapshot(...args),
     getSecret: async (...args) => {
       const secret = await kube.getSecret(...args);
       return secret && secrets.remember(secret);

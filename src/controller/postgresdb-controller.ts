@@ -1,24 +1,19 @@
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import type { Logger } from 'pino';
+import { FINALIZER } from '../api/constants.js';
 import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
-import type { RdsGateway, RdsInstance } from '../aws/types.js';
-import type { OperatorConfig } from '../config/schema.js';
-import type { BackoffPolicy } from '../kube/backoff.js';
+import type { RdsInstance } from '../aws/types.js';
+import { type AccessChecks, accessChecksFor, showsVerdict } from './access-check.js';
 import { cachedService, secretMetadata, withoutManagedFields } from './cached-objects.js';
 import { kubeOps, postgresDBEvents, type ReconcilerContext } from './context.js';
 import { boundIdentifier, isPaused } from './resource.js';
-import type { PolicySource } from '../policy/store.js';
-import type { EventSink } from '../kube/events.js';
 import { reconcileDeletion } from './deletion.js';
-import type { KubeClient } from '../kube/client.js';
 import { keyOf } from '../kube/informer.js';
 import { informerFor, type ObjectInformer } from '../kube/informer-group.js';
 import { pathOf } from '../kube/paths.js';
-import type { KubeResources } from '../kube/resources.js';
 import { type KubeObject, type ObjectReference, SECRETS, type Service, SERVICES } from '../kube/types.js';
+import type { KindDeps } from './kind-deps.js';
 import { MANAGED_SELECTOR } from './labels.js';
-import type { ControllerMetrics } from './metrics.js';
 import { OrphanHandler } from './orphan-handler.js';
 import { orphanScene } from './orphans.js';
 import { OwnedSecrets, rememberingSecrets } from './owned-secrets.js';
@@ -32,27 +27,9 @@ import type { WorkResult } from '../kube/work-queue.js';
 /** Pages of labelled Secrets and Services: a list of them holds at most this many at once, whoever filled them. */
 const OWNED_PAGE_SIZE = 100;
 
-export interface RuntimeSettings {
-  resyncPeriodMs: number;
-  pollIntervalMs: number;
-  watchdogMs: number;
-  relistPeriodMs: number;
-  concurrency: number;
-  backoff?: BackoffPolicy;
-}
-
-export interface RuntimeDeps {
-  client: KubeClient;
-  kube: KubeResources;
-  rds: RdsGateway;
-  config: OperatorConfig;
-  logger: Logger;
-  metrics: ControllerMetrics;
-  events: EventSink;
-  policies: PolicySource;
+export interface RuntimeDeps extends KindDeps {
   /** What Events about orphaned instances are about: the Lease, in the operator's own namespace. */
   operatorObject: () => ObjectReference | undefined;
-  settings: RuntimeSettings;
 }
 
 export interface ResyncReport {
@@ -62,8 +39,12 @@ export interface ResyncReport {
   orphans: string[];
 }
 
-/** Only changes a reconcile acts on; status-only updates (our own writes) are not queued again. */
-export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean {
+/**
+ * Only changes a reconcile acts on. Our own writes are not queued again: status updates, and the
+ * finalizer the first reconcile adds (that would cost every new resource a second reconcile); the
+ * finalizer taken away by someone else is put back.
+ */
+export function needsReconcile<T extends Reconciled>(previous: T, next: T): boolean {
   const a = previous.metadata;
   const b = next.metadata;
   return (
@@ -71,8 +52,25 @@ export function needsReconcile(previous: PostgresDB, next: PostgresDB): boolean 
     a.deletionTimestamp !== b.deletionTimestamp ||
     a.uid !== b.uid ||
     !isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) ||
-    !isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? [])
+    (hasFinalizer(previous) && !hasFinalizer(next))
   );
+}
+
+/** New, changed since its last reconcile, or being deleted: not in a steady state. */
+export function awaitsReconcile(object: PostgresDB): boolean {
+  const { status, metadata } = object;
+  return (
+    status?.observedGeneration === undefined ||
+    status.observedGeneration !== metadata.generation ||
+    metadata.deletionTimestamp !== undefined
+  );
+}
+
+/** What needsReconcile reads of an object of any kind the controller reconciles. */
+type Reconciled = Pick<PostgresDB, 'metadata'>;
+
+function hasFinalizer(object: Reconciled): boolean {
+  return object.metadata.finalizers?.includes(FINALIZER) ?? false;
 }
 
 /**
@@ -87,6 +85,7 @@ export class PostgresDBController implements Controller {
   private readonly services: ObjectInformer<Service>;
   private readonly context: ReconcilerContext;
   private readonly orphans: OrphanHandler;
+  private readonly access: AccessChecks | undefined;
   private readonly listed = new Map<string, { instance: RdsInstance; at: number }>();
   /** True once the informers have listed: a resync before would find every instance orphaned. */
   private accepting = false;
@@ -138,15 +137,20 @@ export class PostgresDBController implements Controller {
       concurrency: settings.concurrency,
       ...(settings.backoff ? { backoff: settings.backoff } : {}),
       signal: this.stopper.signal,
-      metrics: deps.metrics,
+      metrics: deps.metrics.runtime,
       reconciler: {
         needsReconcile,
         reconcile: (object, key, signal) => this.reconcile(object, this.takeListed(key), signal),
         forget: (object) => {
           this.listed.delete(keyOf(object));
+          this.access?.forget(keyOf(object));
           if (object.metadata.uid) this.ownedSecrets.ownerDeleted(object.metadata.uid);
         },
       },
+    });
+    // A verdict that came after its reconcile stopped waiting queues the resource only if status differs.
+    this.access = accessChecksFor(deps.config, settings.resyncPeriodMs, logger, (key, verdict) => {
+      if (!showsVerdict(this.postgres.get(key), verdict)) this.postgres.enqueue(key);
     });
     this.context = {
       config: deps.config,
@@ -158,6 +162,7 @@ export class PostgresDBController implements Controller {
       policies: deps.policies,
       logger,
       pollIntervalMs: settings.pollIntervalMs,
+      access: this.access,
       now: () => new Date(),
     };
     this.orphans = new OrphanHandler({
@@ -179,6 +184,10 @@ export class PostgresDBController implements Controller {
     await this.postgres.watch();
     this.postgres.accept(false);
     this.accepting = true;
+    // What a new leader must act on is queued at once; the steady rest waits for the first listing,
+    // which hands each its instance (one RDS call a page rather than one a resource).
+    for (const object of this.postgres.list())
+      if (awaitsReconcile(object)) this.postgres.enqueue(keyOf(object));
     const first = await this.resyncNow();
     if (!first) this.postgres.accept(true);
     this.resyncTimer = setInterval(() => void this.resyncNow(), this.deps.settings.resyncPeriodMs);
@@ -189,6 +198,7 @@ export class PostgresDBController implements Controller {
     this.accepting = false;
     clearInterval(this.resyncTimer);
     this.stopper.abort();
+    this.access?.stop();
     await Promise.all([this.postgres.stop(), this.secrets.stop(), this.services.stop()]);
     await this.resyncing;
   }
@@ -233,8 +243,7 @@ export class PostgresDBController implements Controller {
         marker = page.marker;
       } while (marker);
     } catch (error) {
-      if (!this.signal.aborted)
-        this.deps.logger.warn({ err: String(error) }, 'resync could not list RDS instances');
+      if (!this.signal.aborted) this.deps.logger.warn({ err: error }, 'resync could not list RDS instances');
       return undefined;
     }
     const objects = this.postgres.list();

@@ -66,3 +66,37 @@ export function describeFailure(error: unknown): Failure {
     quiet: false,
   };
 }
+
+/** Where a reconcile records its failure. */
+export interface FailureRecord {
+  writeStatus(failure: { reason: string; message: string; permanent: boolean }): Promise<void>;
+  warn(reason: string, message: string): Promise<void>;
+  /** The status could not be written: the Event still goes out. */
+  statusNotWritten(error: unknown): void;
+}
+
+/**
+ * Records a failure (status, then a Warning Event; neither for a quiet one) and picks the retry:
+ * throws for backoff, else the next run.
+ */
+export async function settleFailure(
+  error: unknown,
+  failure: Failure,
+  record: FailureRecord,
+  pollIntervalMs: number,
+): Promise<{ requeueAfterMs?: number }> {
+  if (!failure.quiet) {
+    try {
+      await record.writeStatus({
+        reason: failure.reason,
+        message: failure.message,
+        permanent: failure.retry === 'wait',
+      });
+    } catch (statusError) {
+      record.statusNotWritten(statusError);
+    }
+    await record.warn(failure.reason, failure.message);
+  }
+  if (failure.retry === 'backoff') throw error;
+  return failure.retry === 'poll' ? { requeueAfterMs: pollIntervalMs } : {};
+}

@@ -17,6 +17,7 @@ import {
   storedPassword,
 } from './connection-secret.js';
 import type { ReconcilerContext, RunOptions } from './context.js';
+import { type AccessVerdict, accessTargetOf, CONNECTABLE_CONDITION } from './access-check.js';
 import { boundIdentifier, hasFinalizer, identityOf, isAdopting } from './resource.js';
 import { desiredCreateInput, desiredTags } from './desired-instance.js';
 import { newService, serviceMatches, desiredServiceSpec } from './external-service.js';
@@ -36,9 +37,11 @@ import {
   ANNOTATION_PASSWORD_RESET,
   ANNOTATION_RESET_MASTER_PASSWORD,
 } from './labels.js';
+import { newMasterSecretAnnotations, rotateMasterPassword } from './master-rotation.js';
 import { isOwnedBy, ownerReference } from './owner.js';
 import { generatePassword } from './password.js';
-import { describeFailure, ReconcileError, StaleObservation } from './reconcile-error.js';
+import { checkRestoredSize, inheritedFromSource, isRestoring, planRestore, restoreInput } from './restore.js';
+import { describeFailure, ReconcileError, StaleObservation, settleFailure } from './reconcile-error.js';
 import { buildStatus, isAvailable, isConnectable, isReady } from './status.js';
 import { writeStatusIfChanged } from './status-writer.js';
 import type { WorkResult } from '../kube/work-queue.js';
@@ -62,13 +65,17 @@ export async function reconcileLive(
     await step.checkOwnership();
     step.checkPolicies();
     await step.ensureSecretWithPassword();
-    await step.createOrUpdateInstance();
+    // A new password first, then other changes: a restored instance answers to its source's until then.
     await step.resetPasswordIfPending();
+    await step.rotateMasterPassword();
+    await step.createOrUpdateInstance();
     await step.ensureTags();
     await step.fillConnectionKeys();
     await step.ensureService();
+    await step.checkAccess();
     await step.writeStatus();
     await step.announceReadiness();
+    await step.announceAccess();
     return step.nextRun();
   } catch (error) {
     return step.fail(error);
@@ -81,10 +88,11 @@ class LiveReconcile {
   private spec: PostgresDB['spec'];
   private readonly identity: ResourceIdentity;
   private readonly identifier: string;
-  private readonly key: string;
   private instance: RdsInstance | undefined;
   private instanceObserved = false;
   private fromList: boolean;
+  /** No reconcile has written to this object yet (it has no finalizer and no status). */
+  private readonly firstReconcile: boolean;
   private secret: Secret | undefined;
   private password: string | undefined;
   private service: Service | undefined;
@@ -92,6 +100,7 @@ class LiveReconcile {
   private tagKeys: string[] | undefined;
   private readyBefore = false;
   private readyNow = false;
+  private access: 'off' | 'checking' | AccessVerdict | undefined;
   private policies: readonly PostgresDBPolicy[] = [];
   /** Undefined when no policy applies (status then has no PolicyCompliant condition). */
   private policyVerdict: { violations: string | undefined } | undefined;
@@ -106,8 +115,8 @@ class LiveReconcile {
     this.spec = object.spec;
     this.identity = identityOf(object, context.config);
     this.identifier = boundIdentifier(object, context.config);
-    this.key = `${this.identity.namespace}/${this.identity.name}`;
     this.fromList = run.listed !== undefined;
+    this.firstReconcile = !hasFinalizer(object) && object.status === undefined;
   }
 
   private get signal() {
@@ -178,9 +187,17 @@ class LiveReconcile {
     }
   }
 
+  /**
+   * A resource no reconcile has touched cannot own an instance yet (the finalizer is written before
+   * any instance is created), so it is not looked up: CreateDBInstance answers DBInstanceAlreadyExists
+   * if the identifier is taken, and createInstance then looks. An adoption always looks.
+   */
   async observeInstance(): Promise<void> {
     this.instance =
-      this.run.listed ?? (await this.context.rds.describeInstance(this.identifier, this.signal));
+      this.run.listed ??
+      (this.firstReconcile && !isAdopting(this.object)
+        ? undefined
+        : await this.context.rds.describeInstance(this.identifier, this.signal));
     this.instanceObserved = true;
   }
 
@@ -198,6 +215,7 @@ class LiveReconcile {
     }
     const ownership = ownershipOf(instance.tags, this.identity);
     if (isAdopting(this.object) && ownership !== 'other') this.spec = specFromInstance(this.spec, instance);
+    if (isRestoring(this.spec) && ownership === 'ours') this.spec = inheritedFromSource(this.spec, instance);
     if (ownership === 'ours') return;
     if (ownership === 'unmanaged' && isAdopting(this.object)) {
       // The webhook checked the policy and the user's adopt verb; policies may have changed since.
@@ -270,18 +288,22 @@ class LiveReconcile {
    */
   private async createSecret(): Promise<Secret> {
     const name = this.spec.secretName!;
+    // A restored instance has its source's password: a new one is set once it is available.
     const source = this.instance
       ? await this.existingInstancePassword()
-      : { password: generatePassword(), reset: false };
+      : { password: generatePassword(), reset: isRestoring(this.spec) };
     this.beforeWrite();
     const credentials: Credentials = { ...this.credentialsWithout(), password: source.password };
-    const pendingReset = source.reset ? { [ANNOTATION_PASSWORD_RESET]: 'pending' } : undefined;
+    const annotations = {
+      ...newMasterSecretAnnotations(this.object, this.context.now()),
+      ...(source.reset ? { [ANNOTATION_PASSWORD_RESET]: 'pending' } : {}),
+    };
     const secret = newSecret(
       name,
       this.identity.namespace,
       ownerReference(this.object),
       secretContents(credentials),
-      pendingReset,
+      annotations,
     );
     try {
       return await this.context.kube.createSecret(secret, this.signal);
@@ -327,7 +349,8 @@ class LiveReconcile {
 
   private credentialsWithout(): Omit<Credentials, 'password'> {
     return {
-      username: this.instance?.masterUsername || this.spec.masterUsername!,
+      // Empty until a restored instance says whose it is (its source's): fillConnectionKeys writes it then.
+      username: this.instance?.masterUsername || (this.spec.masterUsername ?? ''),
       // An instance created without a database name has only RDS's default one.
       databaseName: this.instance?.databaseName || this.spec.databaseName || postgres.defaultDatabase,
     };
@@ -367,6 +390,7 @@ class LiveReconcile {
    */
   private async createInstance(): Promise<void> {
     this.beforeWrite();
+    if (isRestoring(this.spec)) return this.restoreInstance();
     const input = desiredCreateInput(
       { ...this.object, spec: this.spec },
       this.context.config,
@@ -377,21 +401,49 @@ class LiveReconcile {
     try {
       this.instance = await this.context.rds.createInstance(input, this.signal);
     } catch (error) {
-      if (!isRdsError(error, 'AlreadyExists')) throw error;
-      const existing = await this.context.rds.describeInstance(this.identifier, this.signal);
-      if (!existing) throw error;
-      if (ownershipOf(existing.tags, this.identity) !== 'ours') this.refuseInstance(existing, true);
-      this.instance = existing;
-      this.log.info(
-        { object: this.key, identifier: this.identifier },
-        'found own instance after DBInstanceAlreadyExists',
-      );
-      return;
+      return this.takeExisting(error);
     }
     await this.event(
       'Normal',
       'Creating',
       `Creating RDS instance ${this.identifier} (${input.instanceClass}, ${input.allocatedStorageGiB} GiB ${input.storageType}, PostgreSQL ${input.engineVersion})`,
+    );
+  }
+
+  /** RDS answered DBInstanceAlreadyExists: an earlier attempt's instance is taken when its tags say it is ours. */
+  private async takeExisting(error: unknown): Promise<void> {
+    if (!isRdsError(error, 'AlreadyExists')) throw error;
+    const existing = await this.context.rds.describeInstance(this.identifier, this.signal);
+    if (!existing) throw error;
+    const ownership = ownershipOf(existing.tags, this.identity);
+    if (ownership !== 'ours') this.refuseInstance(existing, ownership === 'other');
+    this.instance = existing;
+    this.log.info({ identifier: this.identifier }, 'found own instance after DBInstanceAlreadyExists');
+  }
+
+  /**
+   * RestoreDBInstanceFromDBSnapshot or RestoreDBInstanceToPointInTime instead of CreateDBInstance:
+   * the spec's class, storage and network now; its other settings, the new password first, once the
+   * instance is available, with ModifyDBInstance.
+   */
+  private async restoreInstance(): Promise<void> {
+    const plan = await planRestore(this.context, this.object, this.spec, this.policies, this.signal);
+    checkRestoredSize(this.spec, plan);
+    const input = restoreInput(
+      { ...this.object, spec: this.spec },
+      this.context.config,
+      this.identifier,
+      ownershipTags(this.identity),
+    );
+    try {
+      this.instance = await plan.restore(input, this.signal);
+    } catch (error) {
+      return this.takeExisting(error);
+    }
+    await this.event(
+      'Normal',
+      'Restoring',
+      `Restoring RDS instance ${this.identifier} from ${plan.description} (${input.instanceClass}, ${input.allocatedStorageGiB} GiB ${input.storageType}); the source's master password is replaced by Secret ${this.spec.secretName}'s once it is available`,
     );
   }
 
@@ -414,8 +466,28 @@ class LiveReconcile {
     await this.event(
       'Normal',
       'PasswordSet',
-      `Set a new master password on RDS instance ${instance.identifier}, as asked by ${ANNOTATION_RESET_MASTER_PASSWORD}`,
+      isRestoring(this.spec)
+        ? `Set a new master password on restored RDS instance ${instance.identifier}: the source's no longer works`
+        : `Set a new master password on RDS instance ${instance.identifier}, as asked by ${ANNOTATION_RESET_MASTER_PASSWORD}`,
     );
+  }
+
+  /** On request or schedule: master-rotation.ts, which leaves the Secret with a working password at every step. */
+  async rotateMasterPassword(): Promise<void> {
+    if (!this.instance || !this.secret) return;
+    const run = { context: this.context, object: this.object, signal: this.signal };
+    const rotated = await rotateMasterPassword(
+      { ...run, beforeWrite: () => this.beforeWrite(), event: (...args) => this.event(...args) },
+      {
+        instance: this.instance,
+        secret: this.secret,
+        password: this.password!,
+        credentials: this.credentialsWithout(),
+      },
+    );
+    this.instance = rotated.instance;
+    this.secret = rotated.secret;
+    this.password = rotated.password;
   }
 
   /** Adds the tags the instance lacks, removes the ones Stow put there that are no longer wanted. */
@@ -502,6 +574,27 @@ class LiveReconcile {
     }
   }
 
+  /**
+   * Once clients could connect, with the Secret's own keys. A resource's first check is waited for
+   * briefly, so its verdict usually lands in the same status write as Ready; later ones come from
+   * memory until they are due again (access-check.ts).
+   */
+  async checkAccess(): Promise<void> {
+    const checks = this.context.access;
+    if (!checks) {
+      this.access = 'off';
+      return;
+    }
+    const target = accessTargetOf(this.secret);
+    if (!target || !isConnectable(this.instance)) return;
+    const known = this.object.status?.conditions?.some(
+      (condition) => condition.type === CONNECTABLE_CONDITION,
+    );
+    const key = `${this.identity.namespace}/${this.identity.name}`;
+    const generation = this.object.metadata.generation;
+    this.access = (await checks.verdict(key, target, generation, { wait: !known })) ?? 'checking';
+  }
+
   async writeStatus(failure?: { reason: string; message: string; permanent: boolean }): Promise<void> {
     const next = buildStatus({
       previous: this.object.status,
@@ -513,6 +606,7 @@ class LiveReconcile {
       serviceName: this.service ? this.service.metadata.name : undefined,
       tagKeys: this.tagKeys,
       policy: this.policyVerdict,
+      access: this.access,
       failure,
       now: this.context.now().toISOString(),
     });
@@ -532,6 +626,17 @@ class LiveReconcile {
     }
   }
 
+  /** A Warning when the Secret's credentials stop working (or never did), once per reason. */
+  async announceAccess(): Promise<void> {
+    const verdict = this.access;
+    if (typeof verdict !== 'object' || verdict.status !== 'False') return;
+    const before = this.object.status?.conditions?.find(
+      (condition) => condition.type === CONNECTABLE_CONDITION,
+    );
+    if (before?.status === 'False' && before.reason === verdict.reason) return;
+    await this.event('Warning', 'NotConnectable', `${verdict.reason}: ${verdict.message}`);
+  }
+
   nextRun(): WorkResult {
     const instance = this.instance;
     const settled = instance && isAvailable(instance) && Object.keys(instance.pending).length === 0;
@@ -543,23 +648,17 @@ class LiveReconcile {
     if (this.signal.aborted || error instanceof StaleObservation) throw error;
     if (this.fromList) throw new StaleObservation('failure with a listed observation');
     const failure = describeFailure(error);
-    if (!failure.quiet) {
-      try {
-        await this.writeStatus({
-          reason: failure.reason,
-          message: failure.message,
-          permanent: failure.retry === 'wait',
-        });
-      } catch (statusError) {
-        this.log.warn(
-          { object: this.key, err: String(statusError) },
-          'could not record the failure in status',
-        );
-      }
-      await this.event('Warning', failure.reason, failure.message);
-    }
-    this.log.warn({ object: this.key, reason: failure.reason, message: failure.message }, 'reconcile failed');
-    if (failure.retry === 'backoff') throw error;
-    return failure.retry === 'poll' ? { requeueAfterMs: this.context.pollIntervalMs } : {};
+    this.log.warn({ reason: failure.reason, message: failure.message, err: error }, 'reconcile failed');
+    return settleFailure(
+      error,
+      failure,
+      {
+        writeStatus: (failure) => this.writeStatus(failure),
+        warn: (reason, message) => this.event('Warning', reason, message),
+        statusNotWritten: (statusError) =>
+          this.log.warn({ err: statusError }, 'could not record the failure in status'),
+      },
+      this.context.pollIntervalMs,
+    );
   }
 }

@@ -7,7 +7,8 @@ import { instanceIdentifier, type ResourceIdentity } from './ownership.js';
 // What a PostgresDB says about itself: who it is, which instance it is bound to, and the annotations
 // and finalizer the controller acts on.
 
-export function identityOf(object: PostgresDB, config: OperatorConfig): ResourceIdentity {
+/** Who an object of Stow's kinds is: its cluster, namespace, name and uid. */
+export function identityOf(object: Pick<PostgresDB, 'metadata'>, config: OperatorConfig): ResourceIdentity {
   return {
     clusterName: config.clusterName,
     namespace: object.metadata.namespace ?? 'default',

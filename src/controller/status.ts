@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition, Phase, PostgresDBStatus } from '../api/v1beta1.js';
 import type { RdsInstance } from '../aws/types.js';
+import { type AccessVerdict, CONNECTABLE_CONDITION } from './access-check.js';
 
 /** RDS statuses in which clients can connect. */
 const CONNECTABLE = new Set([
@@ -48,7 +49,7 @@ export function phaseOf(instance: RdsInstance | undefined, failedWithoutInstance
 }
 
 export interface ConditionInput {
-  type: 'Ready' | 'Synced' | 'PolicyCompliant';
+  type: 'Ready' | 'Synced' | 'PolicyCompliant' | typeof CONNECTABLE_CONDITION;
   status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
@@ -57,11 +58,10 @@ export interface ConditionInput {
 function readiness(
   instance: RdsInstance | undefined,
   identifier: string | undefined,
-  deleting: boolean,
+  deleting: string | undefined,
 ): ConditionInput {
-  if (deleting) {
-    return { type: 'Ready', status: 'False', reason: 'Deleting', message: 'The resource is being deleted' };
-  }
+  if (deleting !== undefined)
+    return { type: 'Ready', status: 'False', reason: 'Deleting', message: deleting };
   if (!instance) {
     return {
       type: 'Ready',
@@ -119,10 +119,17 @@ export interface StatusInput {
   /** Undefined: the reconcile succeeded. Permanent: retrying will not help until something changes. */
   failure?: { reason: string; message: string; permanent?: boolean } | undefined;
   deleting?: boolean;
+  /** While deleting: what the deletion waits for (default: that the resource is being deleted). */
+  deletingMessage?: string | undefined;
   /** Keys of the user and configured tags now on the instance; undefined keeps the previous record. */
   tagKeys?: string[] | undefined;
   /** The platform policies' verdict on the spec; undefined when no policy selects the namespace. */
   policy?: { violations: string | undefined } | undefined;
+  /**
+   * The access check: `off` removes the condition; `checking` keeps the last one (Unknown when there
+   * is none); a verdict sets it; undefined leaves it as it is (the instance is not connectable).
+   */
+  access?: 'off' | 'checking' | AccessVerdict | undefined;
   now: string;
 }
 
@@ -161,7 +168,11 @@ export function buildStatus(input: StatusInput): PostgresDBStatus {
     : { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'The last reconcile succeeded' };
   let conditions = setCondition(
     input.previous?.conditions,
-    readiness(instance, input.identifier, input.deleting ?? false),
+    readiness(
+      instance,
+      input.identifier,
+      input.deleting ? (input.deletingMessage ?? 'The resource is being deleted') : undefined,
+    ),
     input.generation,
     input.now,
   );
@@ -169,8 +180,23 @@ export function buildStatus(input: StatusInput): PostgresDBStatus {
   conditions = input.policy
     ? setCondition(conditions, policyCondition(input.policy), input.generation, input.now)
     : conditions.filter((condition) => condition.type !== 'PolicyCompliant');
-  status.conditions = conditions;
+  status.conditions = withAccess(conditions, input);
   return status;
+}
+
+function withAccess(conditions: Condition[], { access, generation, now }: StatusInput): Condition[] {
+  if (access === undefined) return conditions;
+  if (access === 'off') return conditions.filter((condition) => condition.type !== CONNECTABLE_CONDITION);
+  if (access !== 'checking')
+    return setCondition(conditions, { type: CONNECTABLE_CONDITION, ...access }, generation, now);
+  if (conditions.some((condition) => condition.type === CONNECTABLE_CONDITION)) return conditions;
+  const checking: ConditionInput = {
+    type: CONNECTABLE_CONDITION,
+    status: 'Unknown',
+    reason: 'Checking',
+    message: "Connecting with the Secret's credentials",
+  };
+  return setCondition(conditions, checking, generation, now);
 }
 
 function keepObservedInstance(input: StatusInput): PostgresDBStatus {

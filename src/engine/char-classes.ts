@@ -2,6 +2,9 @@
 // regular expression in its comment accepts (test/unit/engine/char-classes.test.ts checks that
 // on random strings); a loop over char codes costs a fraction of a RegExp call inside the server.
 
+/** PostgreSQL keeps identifiers to 63 bytes (NAMEDATALEN - 1) and cuts longer ones without an error. */
+export const MAX_IDENTIFIER_BYTES = 63;
+
 const isLower = (c: number) => c >= 97 && c <= 122;
 const isUpper = (c: number) => c >= 65 && c <= 90;
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -27,6 +30,16 @@ export function isLowerSqlIdentifier(value: string): boolean {
   for (let i = 1; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (!(isLowerOrDigit(c) || c === UNDERSCORE)) return false;
+  }
+  return true;
+}
+
+/** `^[a-z][a-z0-9_-]{0,62}$`: an extension name as PostgreSQL ships them (pgcrypto, uuid-ossp). */
+export function isExtensionName(value: string): boolean {
+  if (value.length > 63 || !isLower(value.charCodeAt(0))) return false;
+  for (let i = 1; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (!(isLowerOrDigit(c) || c === UNDERSCORE || c === HYPHEN)) return false;
   }
   return true;
 }

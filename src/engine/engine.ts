@@ -1,3 +1,5 @@
+import type { AccessCheckOptions, AccessOutcome, AccessTarget } from './access.js';
+import { checkPostgresAccess } from './postgres-access.js';
 import { POSTGRES_RESERVED_WORDS } from './reserved-words.js';
 import { majorVersion } from './version.js';
 
@@ -29,6 +31,8 @@ export interface Engine {
   defaultParameterGroup(engineVersion: string): string;
   /** Ready-made connection strings, by Secret key; every value part is escaped for its format. */
   connectionStrings(details: ConnectionDetails): Record<string, string>;
+  /** Connects with these credentials as a client would and runs a trivial query; never throws. */
+  checkAccess(target: AccessTarget, options: AccessCheckOptions): Promise<AccessOutcome>;
 }
 
 function pgpassField(value: string): string {
@@ -53,4 +57,5 @@ export const postgres: Engine = {
       pgpass: `${[address, String(port), databaseName, username, password].map(pgpassField).join(':')}\n`,
     };
   },
+  checkAccess: checkPostgresAccess,
 };

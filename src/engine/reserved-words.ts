@@ -17,3 +17,6 @@ export const RDS_RESERVED_USERNAMES = new Set([
   'rds_password',
 ]);
 export const RESERVED_DATABASE_NAMES = new Set(['template0', 'template1', 'rdsadmin']);
+
+/** Role names PostgreSQL refuses (`public`, `none`) or every instance already has (`postgres`). */
+export const RESERVED_ROLE_NAMES = new Set(['public', 'none', 'postgres']);

@@ -51,7 +51,7 @@ export class EventRecorder implements EventSink {
     const now = new Date();
     const timestamp = now.toISOString();
     this.logger.info(
-      { object: `${namespace}/${regarding.name}`, kind: regarding.kind, type, reason, eventMessage: message },
+      { kind: regarding.kind, namespace, name: regarding.name, type, reason, eventMessage: message },
       'event',
     );
     try {
@@ -93,7 +93,7 @@ export class EventRecorder implements EventSink {
       });
     } catch (error) {
       this.recent.delete(key);
-      if (!signal?.aborted) this.logger.warn({ reason, err: String(error) }, 'could not write an Event');
+      if (!signal?.aborted) this.logger.warn({ reason, err: error }, 'could not write an Event');
     }
   }
 }

@@ -120,17 +120,14 @@ export class Informer<T extends Keyed> {
           } catch (error) {
             if (error instanceof WatchGone) break;
             failures++;
-            this.options.logger.warn(
-              { path: this.options.path, err: String(error) },
-              'watch failed; reconnecting',
-            );
+            this.options.logger.warn({ path: this.options.path, err: error }, 'watch failed; reconnecting');
             await sleep(this.retryDelay(failures), signal);
           }
         }
       } catch (error) {
         if (signal.aborted) break;
         failures++;
-        this.options.logger.warn({ path: this.options.path, err: String(error) }, 'list failed; retrying');
+        this.options.logger.warn({ path: this.options.path, err: error }, 'list failed; retrying');
         await sleep(this.retryDelay(failures), signal);
       }
     }

@@ -92,12 +92,17 @@ export class LeaderElector {
   private async lead(stop: AbortSignal): Promise<void> {
     this.leading = true;
     this.logger.info(
-      { lease: `${this.options.namespace}/${this.options.name}`, identity: this.options.identity },
+      {
+        kind: 'Lease',
+        namespace: this.options.namespace,
+        name: this.options.name,
+        identity: this.options.identity,
+      },
       'became leader',
     );
     const leadership = new AbortController();
     const work = this.callbacks.onStartedLeading(leadership.signal).catch((error) => {
-      this.logger.error({ err: String(error) }, 'controller failed; giving up leadership');
+      this.logger.error({ err: error }, 'controller failed; giving up leadership');
       leadership.abort();
     });
     let lastRenew = Date.now();
@@ -171,8 +176,7 @@ export class LeaderElector {
       });
       return true;
     } catch (error) {
-      if (!isKubeError(error, 409))
-        this.logger.warn({ err: String(error) }, 'could not acquire or renew the Lease');
+      if (!isKubeError(error, 409)) this.logger.warn({ err: error }, 'could not acquire or renew the Lease');
       return false;
     }
   }
@@ -192,7 +196,7 @@ export class LeaderElector {
       });
       this.logger.info({ identity: this.options.identity }, 'released the Lease');
     } catch (error) {
-      this.logger.warn({ err: String(error) }, 'could not release the Lease');
+      this.logger.warn({ err: error }, 'could not release the Lease');
     }
   }
 }

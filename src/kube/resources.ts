@@ -34,7 +34,11 @@ export class KubeResources {
     }
   }
 
-  create<T extends KubeObject>(type: ResourceType<T>, object: T, signal?: AbortSignal): Promise<T> {
+  create<T extends { metadata: { namespace?: string | undefined } }>(
+    type: ResourceType<T>,
+    object: T,
+    signal?: AbortSignal,
+  ): Promise<T> {
     return this.client.request('POST', pathOf(type, object.metadata.namespace), {
       body: object,
       query: WRITE,

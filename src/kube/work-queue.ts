@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 
 export interface WorkResult {
@@ -7,11 +8,23 @@ export interface WorkResult {
 
 export type WorkHandler = (key: string) => Promise<WorkResult | undefined>;
 
+/** What a queue reports as it works: what client-go's work-queue metrics count. */
+export interface WorkQueueObserver {
+  /** A key came in that was not waiting already. */
+  added(): void;
+  /** Keys waiting for a worker. */
+  depth(depth: number): void;
+  /** A worker took a key that had waited this long; the function returned is called when it is done. */
+  started(waitedSeconds: number): () => void;
+  /** A key was scheduled to run again later: backoff after a failure, or a requested requeue. */
+  retried(): void;
+}
+
 export interface WorkQueueOptions {
   concurrency: number;
   handler: WorkHandler;
   backoff?: BackoffPolicy;
-  onDepthChange?: (depth: number) => void;
+  observer?: WorkQueueObserver;
   /** A handler that threw; the key is retried with backoff. */
   onError?: (key: string, error: unknown, failures: number) => void;
 }
@@ -28,6 +41,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly delayed = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
+  /** When each waiting key came in (performance.now()), with an observer only. */
+  private readonly addedAt = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly backoff: BackoffPolicy;
   private stopped = false;
@@ -49,18 +64,18 @@ export class WorkQueue {
     if (this.stopped) return;
     this.cancelDelay(key);
     if (this.running.has(key)) {
+      if (!this.dirty.has(key)) this.cameIn(key);
       this.dirty.add(key);
       return;
     }
     if (this.queued.has(key)) return;
-    this.queued.add(key);
-    this.ready.push(key);
-    this.options.onDepthChange?.(this.ready.length);
-    this.pump();
+    this.cameIn(key);
+    this.push(key);
   }
 
   addAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
+    this.options.observer?.retried();
     if (delayMs <= 0) {
       this.add(key);
       return;
@@ -98,7 +113,8 @@ export class WorkQueue {
     this.delayed.clear();
     this.ready.length = 0;
     this.queued.clear();
-    this.options.onDepthChange?.(0);
+    this.addedAt.clear();
+    this.options.observer?.depth(0);
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -109,16 +125,39 @@ export class WorkQueue {
     this.delayed.delete(key);
   }
 
+  private cameIn(key: string): void {
+    const observer = this.options.observer;
+    if (!observer) return;
+    observer.added();
+    this.addedAt.set(key, performance.now());
+  }
+
+  private push(key: string): void {
+    this.queued.add(key);
+    this.ready.push(key);
+    this.options.observer?.depth(this.ready.length);
+    this.pump();
+  }
+
   private pump(): void {
+    const observer = this.options.observer;
     while (!this.stopped && this.running.size < this.options.concurrency && this.ready.length > 0) {
       const key = this.ready.shift()!;
       this.queued.delete(key);
       this.running.add(key);
-      this.options.onDepthChange?.(this.ready.length);
+      let done: (() => void) | undefined;
+      if (observer) {
+        observer.depth(this.ready.length);
+        const since = this.addedAt.get(key);
+        this.addedAt.delete(key);
+        done = observer.started(since === undefined ? 0 : (performance.now() - since) / 1000);
+      }
       const work = this.process(key).finally(() => {
+        done?.();
         this.inFlight.delete(work);
         this.running.delete(key);
-        if (this.dirty.delete(key)) this.add(key);
+        // Counted as it came in, while it ran.
+        if (this.dirty.delete(key) && !this.stopped) this.push(key);
         this.pump();
       });
       this.inFlight.add(work);

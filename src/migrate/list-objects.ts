@@ -1,6 +1,6 @@
 import { GROUP, PLURAL } from '../api/constants.js';
 import type { KubeClient } from '../kube/client.js';
-import { statusCode } from './kube-errors.js';
+import { statusCode } from '../kube/errors.js';
 
 export interface ObjectRef {
   namespace: string;

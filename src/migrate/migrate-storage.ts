@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CRD_NAME, GROUP, PLURAL } from '../api/constants.js';
 import { createKubeClient, type KubeClient } from '../kube/client.js';
-import { kubeErrorMessage, statusCode } from './kube-errors.js';
+import { kubeErrorMessage, statusCode } from '../kube/errors.js';
 import { formatRef, listAllPostgresDBs, type ObjectRef, refOf } from './list-objects.js';
 
 /** Shows up in managedFields only if a write changed something, which a storage rewrite does not. */

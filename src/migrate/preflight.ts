@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, HUB_VERSION } from '../api/constants.js';
 import { createKubeClient } from '../kube/client.js';
 import { convertObject } from '../conversion/converters.js';
-import { kubeErrorMessage } from './kube-errors.js';
+import { kubeErrorMessage } from '../kube/errors.js';
 import { formatRef, listAllPostgresDBs, refOf } from './list-objects.js';
 
 export interface UpgradeCheckResult {

@@ -6,6 +6,7 @@ import type { FieldError } from '../admission/rules/field-error.js';
 import { hasValidShape, sameSpec } from '../admission/rules/index.js';
 import { onlyChanged, onlyWritten } from '../admission/rules/ratchet.js';
 import { adoptionViolations, allPolicyViolations, noPolicyError } from './evaluate.js';
+import { rdsSnapshotRestoreViolations } from './restore.js';
 
 /**
  * The identifier a CREATE or UPDATE asks to adopt: one named by the annotation that the object was
@@ -33,6 +34,10 @@ export function admissionPolicyErrors(
   const adopting = adoptionRequested(next, previous);
   const errors: FieldError[] =
     adopting === undefined ? [] : adoptionViolations(adopting, namespace, policies);
+  // Checked at creation: restoreFrom cannot change after.
+  const rdsSnapshot = previous ? undefined : next.spec?.restoreFrom?.rdsSnapshotIdentifier;
+  if (typeof rdsSnapshot === 'string')
+    errors.push(...rdsSnapshotRestoreViolations(rdsSnapshot, namespace, policies));
   if (policies.length === 0) {
     if (!previous && config.requirePolicy) errors.push(noPolicyError(namespace));
     return errors;

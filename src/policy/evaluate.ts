@@ -114,15 +114,18 @@ export function policyViolations(
     ),
   );
   add(checkSecurityGroups(policy, placement.securityGroupIds ?? [], !spec.securityGroupIds?.length));
-  add(
-    checkChoice(
-      'spec.encryption.kmsKeyId',
-      policy,
-      rules.kmsKeys,
-      placement.kmsKeyId ?? AWS_MANAGED_KMS_KEY,
-      !spec.encryption?.kmsKeyId,
-    ),
-  );
+  // A restored instance is encrypted with its source's key: which sources may be restored is the
+  // restore rules' say (spec.snapshotSharing, spec.rdsSnapshotRestore).
+  if (spec.restoreFrom === undefined)
+    add(
+      checkChoice(
+        'spec.encryption.kmsKeyId',
+        policy,
+        rules.kmsKeys,
+        placement.kmsKeyId ?? AWS_MANAGED_KMS_KEY,
+        !spec.encryption?.kmsKeyId,
+      ),
+    );
   const engineVersion = spec.engineVersion ?? config.defaults.engineVersion;
   add(
     checkChoice(
@@ -214,7 +217,7 @@ export function applyPolicyDefaults(
     if (!spec.subnetGroupName && rules.subnetGroup?.pinned) spec.subnetGroupName = rules.subnetGroup.pinned;
     if (!spec.securityGroupIds?.length && rules.securityGroups?.pinned?.length)
       spec.securityGroupIds = [...rules.securityGroups.pinned];
-    if (!spec.encryption?.kmsKeyId && rules.kmsKeys?.pinned)
+    if (!spec.encryption?.kmsKeyId && rules.kmsKeys?.pinned && spec.restoreFrom === undefined)
       spec.encryption = { ...spec.encryption, kmsKeyId: rules.kmsKeys.pinned };
     if (!spec.parameterGroupName && rules.parameterGroup?.pinned)
       spec.parameterGroupName = rules.parameterGroup.pinned;

@@ -13,17 +13,23 @@ interface Namespace {
 /** The policies that apply in a namespace; a promise only when the namespace must be read first. */
 export interface PolicySource {
   policiesFor(namespace: string): readonly PostgresDBPolicy[] | Promise<readonly PostgresDBPolicy[]>;
+  /** A namespace's labels (what `spec.sharing.namespaceSelector` selects on); none for a namespace that does not exist. */
+  namespaceLabels(namespace: string): Record<string, string> | Promise<Record<string, string>>;
 }
 
 /** No policies at all: the webhook server tested or benchmarked without an API server. */
-export const NO_POLICIES: PolicySource = { policiesFor: () => [] };
+export const NO_POLICIES: PolicySource = { policiesFor: () => [], namespaceLabels: () => ({}) };
 
 /** A fixed list of policies and namespace labels (unit tests, benchmarks). */
 export function staticPolicies(
   policies: readonly PostgresDBPolicy[],
   namespaceLabels: Record<string, Record<string, string>> = {},
 ): PolicySource {
-  return { policiesFor: (namespace) => selecting(policies, namespaceLabels[namespace] ?? {}) };
+  const labelsOf = (namespace: string) => namespaceLabels[namespace] ?? {};
+  return {
+    policiesFor: (namespace) => selecting(policies, labelsOf(namespace)),
+    namespaceLabels: labelsOf,
+  };
 }
 
 function selecting(
@@ -88,9 +94,15 @@ export class PolicyStore implements PolicySource {
   policiesFor(namespace: string): readonly PostgresDBPolicy[] | Promise<readonly PostgresDBPolicy[]> {
     const policies = this.all();
     if (policies.length === 0) return policies;
+    const labels = this.namespaceLabels(namespace);
+    return labels instanceof Promise
+      ? labels.then((read) => selecting(this.all(), read))
+      : selecting(policies, labels);
+  }
+
+  namespaceLabels(namespace: string): Record<string, string> | Promise<Record<string, string>> {
     const cached = this.namespaces.get(`/${namespace}`);
-    if (cached) return selecting(policies, cached.metadata.labels ?? {});
-    return this.readNamespace(namespace).then((labels) => selecting(this.all(), labels));
+    return cached ? (cached.metadata.labels ?? {}) : this.readNamespace(namespace);
   }
 
   private async readNamespace(namespace: string): Promise<Record<string, string>> {

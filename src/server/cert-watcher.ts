@@ -105,10 +105,7 @@ export class CertWatcher {
     try {
       pair = readKeyPair(this.options.dir);
     } catch (error) {
-      this.options.logger.warn(
-        { err: (error as Error).message },
-        'new TLS key pair rejected; keeping the last good one',
-      );
+      this.options.logger.warn({ err: error }, 'new TLS key pair rejected; keeping the last good one');
       return;
     }
     const next = fingerprint(pair);

@@ -2,10 +2,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export const METRIC_PREFIX = 'stow_';
 
-/** One registry per process (and per test), never prom-client's global one. */
+/**
+ * One registry per process (and per test), never prom-client's global one. The process and Node.js
+ * metrics keep their standard names (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`):
+ * dashboards and alerts everyone shares look for those (ADR 0022).
+ */
 export function createRegistry(options: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   return registry;
 }
 

@@ -102,7 +102,7 @@ const FULL_V1BETA1 = {
     deletionProtection: true,
     publiclyAccessible: false,
     encryption: { kmsKeyId: 'alias/stow' },
-    securityGroupIds: ['sg-1', 'sg-2'],
+    securityGroupIds: ['sg-0123456789abcdef0', 'sg-12345678'],
     tags: { team: 'payments', cost: '42' },
     secretName: 'full-credentials',
     serviceName: 'full-db',

@@ -12,12 +12,16 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import t from 'tap';
+import { renderEachCrd } from '../../src/cli/crds.js';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane } from '../../src/dev/control-plane/control-plane.js';
 import { freeLoopbackPorts } from '../../src/dev/control-plane/ports.js';
@@ -82,8 +86,11 @@ t.test('the image layout runs: --help, crds, and run with the chart Deployment',
   cpSync(join(root, 'config'), join(app, 'config'), { recursive: true });
   // The build stage: `npm ci` (the checkout's node_modules), then `npm prune --omit=dev`. Hard links
   // are safe: prune only unlinks, and the one file npm rewrites is copied, not linked.
-  let linked = run('cp', ['-al', join(root, 'node_modules'), join(app, 'node_modules')]);
-  if (linked.code !== 0) linked = run('cp', ['-a', join(root, 'node_modules'), join(app, 'node_modules')]);
+  // From its real path: a checkout whose node_modules is a symlink (a git worktree sharing another's)
+  // must not have the link copied, and the shared tree pruned through it.
+  const modules = realpathSync(join(root, 'node_modules'));
+  let linked = run('cp', ['-al', modules, join(app, 'node_modules')]);
+  if (linked.code !== 0) linked = run('cp', ['-a', modules, join(app, 'node_modules')]);
   t.equal(linked.code, 0, `node_modules copied ${linked.stderr}`);
   rmSync(join(app, 'node_modules/.package-lock.json'), { force: true });
   cpSync(join(root, 'node_modules/.package-lock.json'), join(app, 'node_modules/.package-lock.json'));
@@ -125,7 +132,7 @@ t.test('the image layout runs: --help, crds, and run with the chart Deployment',
   t.match(help.stdout, /^Usage: stow <command>/);
   const crds = run('env', node(main, 'crds'), app, { ...uid, env });
   t.equal(crds.code, 0, `stow crds ${crds.stderr}`);
-  const committed = ['postgresdbs', 'postgresdbpolicies'].map((plural) =>
+  const committed = renderEachCrd({}).map(({ plural }) =>
     readFileSync(join(root, `helm/stow/files/${plural}.stow.dev.yaml`), 'utf8'),
   );
   t.equal(crds.stdout, committed.join('---\n'), 'crds: the chart files, as YAML documents');
@@ -271,6 +278,67 @@ t.test('the image layout runs: --help, crds, and run with the chart Deployment',
   t.equal(answer.response.allowed, false, 'the storage rules from the ConfigMap apply');
   t.match(answer.response.status.message, /spec\.storage\.sizeGiB: must be at least 20/);
 
+  // The kubelet's view of the Deployment's probes: a GET to the named port, over HTTPS without
+  // checking the certificate, and 200-399 is a pass.
+  const ports: Record<string, number> = { webhook: webhookPort!, metrics: metricsPort! };
+  const kubeletProbe = (probe: Manifest) =>
+    new Promise<number>((resolve, reject) => {
+      const { path, port, scheme } = probe.httpGet;
+      const send = scheme === 'HTTPS' ? httpsRequest : httpRequest;
+      const request = send(
+        {
+          host: '127.0.0.1',
+          port: ports[port],
+          path,
+          rejectUnauthorized: false,
+          timeout: probe.timeoutSeconds * 1000,
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('timeout', () =>
+        request.destroy(new Error(`${path}: no answer within ${probe.timeoutSeconds}s`)),
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  const PROBES = ['startupProbe', 'livenessProbe', 'readinessProbe'];
+  for (const name of PROBES) {
+    t.equal(container[name].httpGet.scheme, 'HTTPS', `${name}: on the TLS listener`);
+    t.equal(await kubeletProbe(container[name]), 200, `${name} passes`);
+  }
+  // A slow or unreachable API server must not restart the pods: the probes never wait on it.
+  await controlPlane.stop();
+  for (const name of PROBES)
+    t.equal(await kubeletProbe(container[name]), 200, `${name} passes with the API server gone`);
+
   child.kill('SIGTERM');
   t.equal(await exited, 0, `stops cleanly on SIGTERM\n${output}`);
+});
+
+t.test('npm run image: without a container builder, a clear message and no build', async (t) => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  t.equal(pkg.scripts.image, 'bash scripts/image.sh');
+  // A PATH with the tools the script reads with, and a docker client whose daemon is not running
+  // (as on the development machines).
+  mkdirSync(join(root, '.cache'), { recursive: true });
+  const bin = mkdtempSync(join(root, '.cache', 'image-bin-'));
+  t.teardown(() => rmSync(bin, { recursive: true, force: true }));
+  for (const tool of ['sed', 'head', 'git', 'cat', 'dirname']) {
+    const found = run('bash', ['-c', `command -v ${tool}`]).stdout.trim();
+    if (found) symlinkSync(found, join(bin, tool));
+  }
+  writeFileSync(join(bin, 'docker'), '#!/bin/sh\necho "Cannot connect to the Docker daemon" >&2\nexit 1\n', {
+    mode: 0o755,
+  });
+  const result = run('/bin/bash', [join(root, 'scripts/image.sh')], root, {
+    env: { PATH: bin, HOME: process.env.HOME },
+  });
+  t.equal(result.code, 1, 'fails');
+  t.match(result.stderr, /no container builder on this machine/);
+  t.match(result.stderr, /docker, with a running daemon/);
+  t.match(result.stderr, /podman/);
+  t.match(result.stderr, /docs\/image\.md/);
 });

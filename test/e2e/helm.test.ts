@@ -5,7 +5,7 @@
 // `helm install` / `helm upgrade` without cert-manager keeps its generated CA.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -62,12 +62,21 @@ const POLICY_READER_RULES: Record<string, string[]> = {
   'postgresdbpolicies.stow.dev': ['get', 'list', 'watch'],
   namespaces: ['get', 'list', 'watch'],
   'subjectaccessreviews.authorization.k8s.io': ['create'],
+  // The source of a restore, read by name at admission.
+  'postgresdbsnapshots.stow.dev': ['get'],
+  'postgresdbs.stow.dev': ['get'],
 };
 const OPERATOR_RULES: Record<string, string[]> = {
   ...POLICY_READER_RULES,
   'postgresdbs.stow.dev': ['get', 'list', 'patch', 'watch'],
   'postgresdbs.stow.dev/status': ['get', 'patch'],
   'postgresdbs.stow.dev/finalizers': ['update'],
+  'postgresdatabases.stow.dev': ['get', 'list', 'patch', 'watch'],
+  'postgresdatabases.stow.dev/status': ['get', 'patch'],
+  'postgresdatabases.stow.dev/finalizers': ['update'],
+  // Final snapshots are PostgresDBSnapshots the controller creates.
+  'postgresdbsnapshots.stow.dev': ['create', 'get', 'list', 'patch', 'watch'],
+  'postgresdbsnapshots.stow.dev/status': ['get', 'patch'],
   secrets: ['create', 'get', 'list', 'patch', 'watch'],
   services: ['create', 'get', 'list', 'patch', 'watch'],
   events: ['create', 'patch'],
@@ -151,6 +160,24 @@ t.test('the chart on a real API server', async (t) => {
     'networkPolicy.apiServer.cidrs={10.0.0.1/32}',
     'aws.roleArn=arn:aws:iam::123456789012:role/stow',
   ];
+  /** Every value added for real platforms, at once (issue 15): each must render and pass the server. */
+  const PLATFORM = [
+    'podSecurityContext.runAsUser=null',
+    'podSecurityContext.runAsGroup=null',
+    'podSecurityContext.fsGroup=null',
+    'containerSecurityContext.runAsUser=null',
+    'containerSecurityContext.runAsGroup=null',
+    'hostNetwork=true',
+    'dnsPolicy=ClusterFirstWithHostNet',
+    'webhook.failurePolicy=Ignore',
+    'probes.startup.periodSeconds=10',
+    'probes.startup.failureThreshold=30',
+    'probes.liveness.timeoutSeconds=3',
+    'probes.readiness.timeoutSeconds=3',
+    'networkPolicy.enabled=true',
+    'networkPolicy.instanceMetadata=true',
+    'global.imageRegistry=registry.example.com',
+  ];
   const VARIANTS: Array<{ title: string; release: string; namespace: string; sets: string[] }> = [
     { title: 'defaults', release: 'stow', namespace: 'stow-system', sets: [] },
     {
@@ -164,6 +191,12 @@ t.test('the chart on a real API server', async (t) => {
       release: 'stow',
       namespace: 'stow-system',
       sets: [...ALL_ON, 'certManager.enabled=false'],
+    },
+    {
+      title: 'platform values: OpenShift UIDs, hostNetwork, failurePolicy, probes, egress, global',
+      release: 'stow',
+      namespace: 'stow-system',
+      sets: PLATFORM,
     },
     {
       title: 'watchNamespaces',
@@ -196,6 +229,33 @@ t.test('the chart on a real API server', async (t) => {
         `${title}: every object went through the server`,
       );
     }
+  });
+
+  await t.test('platform values: what the API server makes of them', async (t) => {
+    const objects = await render('stow', 'stow-system', PLATFORM);
+    const deployment = objects.find((object) => object.kind === 'Deployment')!;
+    const result = await kubectl(
+      ['apply', '--dry-run=server', '-o', 'json', '-f', '-'],
+      JSON.stringify(deployment),
+    );
+    t.equal(result.code, 0, result.stderr);
+    const pod = JSON.parse(result.stdout).spec.template.spec;
+    t.same([pod.hostNetwork, pod.dnsPolicy], [true, 'ClusterFirstWithHostNet']);
+    t.same(
+      pod.containers[0].ports.map((port: Manifest) => [port.containerPort, port.hostPort]),
+      [
+        [9443, 9443],
+        [8080, 8080],
+      ],
+      'host ports: the scheduler keeps two pods off one node',
+    );
+    t.same(pod.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    t.same(
+      ['startupProbe', 'livenessProbe', 'readinessProbe'].map(
+        (probe) => pod.containers[0][probe].httpGet.scheme,
+      ),
+      ['HTTPS', 'HTTPS', 'HTTPS'],
+    );
   });
 
   /** What the next test applied (rendering again would hit helm's ownership check on the live objects). */
@@ -488,7 +548,7 @@ t.test('the chart on a real API server', async (t) => {
 
   let scopedObjects: Manifest[] = [];
   await t.test('watchNamespaces: Roles in those namespaces, no Secret access elsewhere', async (t) => {
-    scopedObjects = await render('scoped', 'stow-scoped', VARIANTS[3]!.sets);
+    scopedObjects = await render('scoped', 'stow-scoped', VARIANTS.find((v) => v.release === 'scoped')!.sets);
     const objects = applied(scopedObjects);
     t.same(
       objects.filter((object) => object.kind === 'ClusterRoleBinding').map((object) => object.roleRef.name),
@@ -576,4 +636,72 @@ t.test('the chart on a real API server', async (t) => {
     );
     t.equal(deployment.spec.replicas, 3, 'the upgrade applied');
   });
+
+  await t.test(
+    'as a subchart of a parent chart with global values: rendered, dry-run, installed',
+    async (t) => {
+      const dir = await mkdtemp(join(tmpdir(), 'stow-helm-parent-'));
+      t.teardown(() => rm(dir, { recursive: true, force: true }));
+      const parent = join(dir, 'platform');
+      await mkdir(parent);
+      const stowChart = parse(await readFile(join(chart, 'Chart.yaml'), 'utf8'));
+      await writeFile(
+        join(parent, 'Chart.yaml'),
+        stringify({
+          apiVersion: 'v2',
+          name: 'platform',
+          version: '1.0.0',
+          dependencies: [{ name: 'stow', version: stowChart.version, repository: `file://${chart}` }],
+        }),
+      );
+      // A parent's values: globals every subchart receives, and Stow's own under its name.
+      await writeFile(
+        join(parent, 'values.yaml'),
+        stringify({
+          global: { imageRegistry: 'registry.example.com', imagePullSecrets: [{ name: 'corp' }], team: 'db' },
+          stow: {
+            config: { clusterName: 'platform-test' },
+            certManager: { enabled: false },
+            crds: { install: false },
+            rbac: { aggregateToDefaultRoles: false },
+            podDisruptionBudget: { enabled: false },
+          },
+        }),
+      );
+      const built = await helm(['dependency', 'build', parent]);
+      t.equal(built.code, 0, `helm dependency build ${built.stderr}`);
+      const common = ['--namespace', 'platform', '--kubeconfig', cp.kubeconfigPath];
+      const rendered = await helm(['template', 'platform', parent, ...common, '--dry-run=server']);
+      t.equal(rendered.code, 0, `helm template of the parent ${rendered.stderr}`);
+      const objects = parseAllDocuments(rendered.stdout)
+        .map((doc) => doc.toJSON() as Manifest | null)
+        .filter((object): object is Manifest => object !== null);
+      const configMap = objects.find((object) => object.kind === 'ConfigMap')!;
+      t.equal(
+        parse(configMap.data['operator.yaml']).clusterName,
+        'platform-test',
+        "the parent's values reach Stow",
+      );
+      t.equal(objects.find((object) => object.kind === 'Deployment')?.metadata.name, 'platform-stow');
+      const created = await kubectl(['create', 'namespace', 'platform']);
+      t.equal(created.code, 0, created.stderr);
+      const dryRun = await kubectl(['apply', '--dry-run=server', '-f', '-'], list(objects));
+      t.equal(dryRun.code, 0, `server-side dry-run of ${objects.length} objects ${dryRun.stderr}`);
+      const install = await helm(['install', 'platform', parent, ...common, '--render-subchart-notes']);
+      t.equal(install.code, 0, `helm install of the parent chart ${install.stderr}`);
+      t.match(install.stdout, /STATUS: deployed/);
+      t.match(install.stdout, /Stow \S+ is installed in namespace platform/, "Stow's NOTES");
+      t.notMatch(install.stdout, /clusterName is left at its default/, "the parent's clusterName is used");
+      const deployment = await kubectl([
+        'get',
+        'deployment',
+        'platform-stow',
+        '-n',
+        'platform',
+        '-o',
+        'json',
+      ]);
+      t.equal(deployment.code, 0, `the Deployment exists ${deployment.stderr}`);
+    },
+  );
 });

@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import type { PostgresDB } from '../../src/api/v1beta1.js';
 import { runCommand } from '../../src/dev/control-plane/run-command.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../src/dev/local/environment.js';
+import { waitFor } from '../support/wait.js';
 
 // Issue 11 acceptance: tenants (non-admin users authenticated by token, bound with the chart's RBAC)
 // against the real API server, the operator (webhooks + controller) and the RDS emulator.
@@ -76,16 +77,6 @@ const getDb = (namespace: string, name: string) =>
   getJson<PostgresDB>(['get', 'postgresdb', name, '-n', namespace]);
 const condition = (object: PostgresDB | undefined, type: string) =>
   object?.status?.conditions?.find((c) => c.type === type);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 /** The people-facing ClusterRoles of the chart, as `helm template` renders them. */
 async function chartPeopleRoles(): Promise<Manifest[]> {
@@ -467,11 +458,16 @@ t.test('the count quota (ResourceQuota count/postgresdbs.stow.dev) limits a name
     spec: { hard: { 'count/postgresdbs.stow.dev': '1' } },
   };
   t.equal((await applyAs('admin', 'team-b', quota)).code, 0);
-  await waitFor('quota status', async () => {
-    const current = await getJson(['get', 'resourcequota', 'databases', '-n', 'team-b']);
-    // Admission refuses with "status unknown for quota" until the quota controller has counted.
-    return current?.status?.used?.['count/postgresdbs.stow.dev'] !== undefined;
-  });
+  // Admission refuses with "status unknown for quota" until the quota controller has counted. It
+  // counts once its monitors of every discovered resource have synced, which a busy machine delays.
+  await waitFor(
+    'quota status',
+    async () => {
+      const current = await getJson(['get', 'resourcequota', 'databases', '-n', 'team-b']);
+      return current?.status?.used?.['count/postgresdbs.stow.dev'] !== undefined;
+    },
+    180_000,
+  );
   const first = await applyAs('bob', 'team-b', db('first', { deletionPolicy: 'Delete' }));
   t.equal(first.code, 0, first.stderr);
   const second = await applyAs('bob', 'team-b', db('second', { deletionPolicy: 'Delete' }));

@@ -53,7 +53,7 @@ t.test('two replicas: exactly one reconciles; when it is killed the other takes 
   await h.apply([postgresDB('after-failover')]);
   await h.waitFor('Ready after failover', async () => isReady(await h.get('after-failover')), 30_000);
   t.ok(
-    follower.records('reconciled').some((r) => r.key === `${h.namespace}/after-failover`),
+    follower.records('reconciled').some((r) => r.namespace === h.namespace && r.name === 'after-failover'),
     'the new leader reconciled it',
   );
 });

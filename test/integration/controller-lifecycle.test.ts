@@ -155,14 +155,22 @@ t.test('pause stops reconciling; resuming catches up', async (t) => {
 });
 
 t.test('an invalid object written with webhooks off: Synced=False, no AWS call', async (t) => {
-  await h.apply([postgresDB('invalid', { instanceClass: 'huge', storage: { sizeGiB: 5 } })]);
+  // Within the CRD's own bounds (the API server enforces those), against Stow's rules: gp3 needs 20 GiB,
+  // and the backup window overlaps the maintenance window.
+  await h.apply([
+    postgresDB('invalid', {
+      storage: { sizeGiB: 5 },
+      backup: { window: '05:00-06:00' },
+      maintenanceWindow: 'sun:05:30-sun:06:30',
+    }),
+  ]);
   const object = await h.waitFor('Synced=False', async () => {
     const o = await h.get('invalid');
     return condition(o, 'Synced')?.status === 'False' && o;
   });
   const synced = condition(object, 'Synced')!;
   t.equal(synced.reason, 'InvalidSpec');
-  t.match(synced.message, /spec\.instanceClass/);
+  t.match(synced.message, /spec\.backup\.window: must not overlap spec\.maintenanceWindow/);
   t.match(synced.message, /spec\.storage\.sizeGiB/);
   t.equal(object.status?.phase, 'Failed');
   const id = instanceIdentifier('stow', {
@@ -176,8 +184,9 @@ t.test('an invalid object written with webhooks off: Synced=False, no AWS call',
     'no RDS call about it',
   );
   t.notOk(instanceOf(id));
-  const warning = (await h.events()).find(
-    (e) => e.involvedObject.name === 'invalid' && e.reason === 'InvalidSpec',
+  // The Event follows the status write.
+  const warning = await h.waitFor('the InvalidSpec Event', async () =>
+    (await h.events()).find((e) => e.involvedObject.name === 'invalid' && e.reason === 'InvalidSpec'),
   );
   t.equal(warning?.type, 'Warning');
   await h.remove('invalid');

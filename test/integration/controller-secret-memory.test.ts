@@ -78,7 +78,7 @@ async function memoryOf(child: ChildController): Promise<Memory> {
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 
 function reconciles(child: ChildController, name: string): number {
-  return child.records('reconciled').filter((r) => r.key === `${h.namespace}/${name}`).length;
+  return child.records('reconciled').filter((r) => r.namespace === h.namespace && r.name === name).length;
 }
 
 /** Until no reconcile has ended for a while: the controller is idle. */

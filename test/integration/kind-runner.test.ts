@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { ResourceType } from '../../src/api/resource-type.js';
 import type { KindRegistration } from '../../src/controller/index.js';
-import { KindRunner, type ReconcileResult } from '../../src/controller/runtime/kind-runner.js';
+import { Registry } from 'prom-client';
+import { KindRunner } from '../../src/controller/runtime/kind-runner.js';
 import { RECONCILED_KINDS } from '../../src/operator.js';
 import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
 
@@ -70,7 +71,6 @@ t.before(async () => {
 });
 t.teardown(() => h?.stop());
 
-const results: ReconcileResult[] = [];
 const reconciled: string[] = [];
 
 /** The Widget kind: its reconciler, and the settings every kind gets. */
@@ -84,13 +84,7 @@ const widgetKind: KindRegistration = (deps, { signal }) =>
     relistPeriodMs: deps.settings.relistPeriodMs,
     concurrency: 2,
     signal,
-    metrics: {
-      reconciled: (result, seconds) => {
-        results.push(result);
-        deps.metrics.reconciled(result, seconds);
-      },
-      queueDepth: () => {},
-    },
+    metrics: deps.metrics.runtime,
     reconciler: {
       // The status write below changes no generation: it must not queue the widget again.
       needsReconcile: (previous, next) => previous.metadata.generation !== next.metadata.generation,
@@ -109,7 +103,8 @@ const widgetKind: KindRegistration = (deps, { signal }) =>
   });
 
 t.test('a second kind, registered beside PostgresDB, reconciled by the same runtime', async (t) => {
-  const controller = await h.start({ kinds: [...RECONCILED_KINDS, widgetKind] });
+  const registry = new Registry();
+  const controller = await h.start({ kinds: [...RECONCILED_KINDS, widgetKind], registry });
   await h.waitFor('the Lease', async () => controller.isLeader());
 
   const widget = (name: string, size: number) => ({
@@ -140,9 +135,17 @@ t.test('a second kind, registered beside PostgresDB, reconciled by the same runt
     2,
     `once at creation and once for the change, not for its own status writes (${reconciled.join(', ')})`,
   );
+  const reconciles = await registry.getSingleMetric('controller_runtime_reconcile_total')!.get();
+  const count = (controller: string, result: string) =>
+    reconciles.values.find((v) => v.labels.controller === controller && v.labels.result === result)?.value;
   t.ok(
-    results.length >= 3 && results.every((result) => result === 'success'),
-    `metrics: ${results.join(', ')}`,
+    (count('widget', 'success') ?? 0) >= 3,
+    `widget reconciles counted apart: ${count('widget', 'success')}`,
+  );
+  t.equal(count('widget', 'error'), 0, 'no widget reconcile failed');
+  t.ok(
+    (count('postgresdb', 'success') ?? 0) + (count('postgresdb', 'requeue_after') ?? 0) >= 1,
+    "and PostgresDB's",
   );
 
   await controller.stop();

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { buildCrd, buildPolicyCrd } from '../../src/api/crd.js';
+import { GROUP } from '../../src/api/constants.js';
+import { buildAllCrds } from '../../src/api/crd.js';
 import { type PostgresDB, POSTGRESDBS } from '../../src/api/v1beta1.js';
 import type { OperatorConfig } from '../../src/config/schema.js';
 import { RECONCILED_KINDS } from '../../src/operator.js';
@@ -26,7 +26,7 @@ import {
 } from '../../src/kube/types.js';
 import { type ControlPlane, startControlPlane } from '../../src/dev/control-plane/control-plane.js';
 import { type RdsEmulator, startRdsEmulator } from '../../src/dev/emulator/index.js';
-import { REDACT_PATHS } from '../../src/util/logger.js';
+import { createLogger } from '../../src/util/logger.js';
 import { testConfig } from './config.js';
 
 export { testConfig } from './config.js';
@@ -121,21 +121,21 @@ export function awsEnvironment(emulator: RdsEmulator): Record<string, string> {
 }
 
 export async function installCrd(cp: ControlPlane): Promise<void> {
-  const crds = [buildCrd({ versions: ['v1beta1'] }), buildPolicyCrd()];
+  const crds = buildAllCrds({ versions: ['v1beta1'] });
   const applied = await cp.kubectl(['apply', '-f', '-'], {
-    input: crds.map((crd) => JSON.stringify(crd)).join('\n'),
+    input: crds.map(({ crd }) => JSON.stringify(crd)).join('\n'),
   });
   if (applied.code !== 0) throw new Error(`CRD: ${applied.stderr}`);
   const waited = await cp.kubectl([
     'wait',
     '--for=condition=Established',
     '--timeout=60s',
-    'crd/postgresdbs.stow.dev',
-    'crd/postgresdbpolicies.stow.dev',
+    ...crds.map(({ plural }) => `crd/${plural}.${GROUP}`),
   ]);
   if (waited.code !== 0) throw new Error(`CRD not established: ${waited.stderr}`);
 }
 
+/** `emulatorDelays`: the emulator's options (delays, and `servers: 'postgres'` for real servers). */
 export async function startHarness(
   options: { emulatorDelays?: Parameters<typeof startRdsEmulator>[0] } = {},
 ): Promise<Harness> {
@@ -168,6 +168,8 @@ export async function startHarness(
   const logs = new LogCapture();
   const counter = new RequestCounter();
   const config = testConfig();
+  // With real servers behind the instances there is something to connect to.
+  if (emulator.servers === 'postgres') config.accessCheck = { ...config.accessCheck, enabled: true };
   const running: RunningController[] = [];
   let replica = 0;
 
@@ -183,7 +185,7 @@ export async function startHarness(
     namespace,
     async start(overrides = {}) {
       replica++;
-      const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, logs);
+      const logger = createLogger({ level: 'debug', destination: logs });
       const controller = await startController({
         kinds: RECONCILED_KINDS,
         kubeConfig,

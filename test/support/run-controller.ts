@@ -14,7 +14,7 @@ import { testConfig } from './config.js';
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(process.env.KUBECONFIG!);
 const identity = process.env.STOW_IDENTITY ?? `pid-${process.pid}`;
-const logger = createLogger({ level: 'debug', name: identity });
+const logger = createLogger({ level: 'debug' });
 
 const controller = await startController({
   kinds: RECONCILED_KINDS,

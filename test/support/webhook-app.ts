@@ -8,20 +8,35 @@ import { conversionPlugin } from '../../src/conversion/plugin.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { buildWebhookServer } from '../../src/server/server.js';
 import { admissionRoutes } from '../../src/admission/plugin.js';
+import { postgresDatabaseAdmission } from '../../src/admission/postgres-database.js';
 import { postgresDBAdmission } from '../../src/admission/postgresdb.js';
+import { postgresDBSnapshotAdmission } from '../../src/admission/postgres-db-snapshot.js';
 
 export function webhookApp(): FastifyInstance {
   const registry = new Registry();
   const logger = silentLogger();
+  const config = loadConfig();
   return buildWebhookServer({
     logger,
     registry,
-    routes: [admissionRoutes([postgresDBAdmission(loadConfig())], logger)],
+    routes: [
+      admissionRoutes(
+        [postgresDBAdmission(config), postgresDatabaseAdmission(config), postgresDBSnapshotAdmission()],
+        logger,
+      ),
+    ],
     plugins: [async (app) => conversionPlugin(app, { registry })],
   });
 }
 
-export type Route = '/mutate' | '/validate' | '/convert';
+export type Route =
+  | '/mutate'
+  | '/validate'
+  | '/convert'
+  | '/mutate/postgresdatabases'
+  | '/validate/postgresdatabases'
+  | '/mutate/postgresdbsnapshots'
+  | '/validate/postgresdbsnapshots';
 
 /** POSTs `body` (JSON text, or a value to serialise) as application/json. */
 export async function post(app: FastifyInstance, url: Route, body: unknown) {

@@ -61,6 +61,15 @@ function one(objects: Manifest[], kind: string, name?: string): Manifest {
   return found[0]!;
 }
 
+/** What OpenShift's restricted-v2 needs: no fixed UID or GID (the README's recipe). */
+const OPENSHIFT = [
+  'podSecurityContext.runAsUser=null',
+  'podSecurityContext.runAsGroup=null',
+  'podSecurityContext.fsGroup=null',
+  'containerSecurityContext.runAsUser=null',
+  'containerSecurityContext.runAsGroup=null',
+];
+
 const SWITCHES: Record<string, string[]> = {
   defaults: [],
   'cert-manager off': ['certManager.enabled=false'],
@@ -69,10 +78,21 @@ const SWITCHES: Record<string, string[]> = {
   'IRSA role annotation': ['aws.roleArn=arn:aws:iam::123456789012:role/stow'],
   watchNamespaces: ['config.watchNamespaces={team-a,team-b}'],
   'external issuer': ['certManager.issuerRef.kind=ClusterIssuer', 'certManager.issuerRef.name=corp-ca'],
+  'OpenShift (UIDs left to the platform)': OPENSHIFT,
+  'failurePolicy Ignore': ['webhook.failurePolicy=Ignore'],
+  'Pod Identity egress off, instance metadata on': [
+    'networkPolicy.enabled=true',
+    'networkPolicy.podIdentityAgent=false',
+    'networkPolicy.instanceMetadata=true',
+  ],
+  'second release without CRDs': ['crds.install=false'],
+  'global values (as a subchart)': ['global.imageRegistry=registry.example.com', 'global.team=db'],
 };
+/** Outside the `restricted` Pod Security Standard on purpose (host namespaces). */
+const HOST_NETWORK = ['hostNetwork=true', 'dnsPolicy=ClusterFirstWithHostNet'];
 
 t.test('helm lint --strict passes for the defaults and every switch', async (t) => {
-  for (const [title, sets] of Object.entries(SWITCHES)) {
+  for (const [title, sets] of Object.entries({ ...SWITCHES, hostNetwork: HOST_NETWORK })) {
     const result = helm(['lint', '--strict', chart, ...sets.flatMap((set) => ['--set', set])]);
     t.equal(result.code, 0, `${title}\n${result.stdout}${result.stderr}`);
   }
@@ -87,14 +107,20 @@ t.test('the defaults render the whole operator', async (t) => {
     'ClusterRole/stow-operator',
     'ClusterRole/stow-policy-reader',
     'ClusterRole/stow-policy-view',
+    'ClusterRole/stow-postgresdatabase-edit',
+    'ClusterRole/stow-postgresdatabase-view',
     'ClusterRole/stow-postgresdb-adopt',
     'ClusterRole/stow-postgresdb-edit',
     'ClusterRole/stow-postgresdb-view',
+    'ClusterRole/stow-postgresdbsnapshot-edit',
+    'ClusterRole/stow-postgresdbsnapshot-view',
     'ClusterRoleBinding/stow-operator',
     'ClusterRoleBinding/stow-policy-reader',
     'ConfigMap/stow-config',
+    'CustomResourceDefinition/postgresdatabases.stow.dev',
     'CustomResourceDefinition/postgresdbpolicies.stow.dev',
     'CustomResourceDefinition/postgresdbs.stow.dev',
+    'CustomResourceDefinition/postgresdbsnapshots.stow.dev',
     'Deployment/stow',
     'Issuer/stow-ca',
     'Issuer/stow-selfsigned',
@@ -169,8 +195,18 @@ t.test('Deployment: replicas, args, env, probes, ports, volumes', async (t) => {
   t.equal(env.AWS_REGION, 'us-east-1');
   t.equal(env.LOG_LEVEL, 'info');
   t.notOk('AWS_ENDPOINT_URL_RDS' in env);
-  t.same(container.livenessProbe.httpGet, { path: '/healthz', port: 'metrics' });
-  t.same(container.readinessProbe.httpGet, { path: '/readyz', port: 'metrics' });
+  // On the webhook's TLS listener, the one the API server calls; never on the Kubernetes API server.
+  t.same(container.startupProbe.httpGet, { path: '/healthz', port: 'webhook', scheme: 'HTTPS' });
+  t.same(container.livenessProbe.httpGet, { path: '/healthz', port: 'webhook', scheme: 'HTTPS' });
+  t.same(container.readinessProbe.httpGet, { path: '/readyz', port: 'webhook', scheme: 'HTTPS' });
+  t.equal(
+    container.startupProbe.periodSeconds * container.startupProbe.failureThreshold,
+    300,
+    'five minutes to start (policies and namespaces are listed first)',
+  );
+  t.same([container.livenessProbe.timeoutSeconds, container.readinessProbe.timeoutSeconds], [5, 2]);
+  t.equal(pod.dnsPolicy, 'ClusterFirst');
+  t.notOk(pod.hostNetwork, 'pod network by default');
   t.same(
     container.ports.map((p: Manifest) => [p.name, p.containerPort]),
     [
@@ -279,11 +315,32 @@ t.test('the pod passes the restricted Pod Security Standard, with a read-only ro
     t.same(restrictedViolations(pod), [], title);
     const container = pod.containers[0];
     t.equal(container.securityContext.readOnlyRootFilesystem, true, `${title}: read-only root`);
-    t.equal(container.securityContext.runAsUser, 65532);
-    t.equal(pod.securityContext.runAsUser, 65532);
+    const uid = sets === OPENSHIFT ? undefined : 65532;
+    t.equal(container.securityContext.runAsUser, uid, `${title}: container UID`);
+    t.equal(pod.securityContext.runAsUser, uid, `${title}: pod UID`);
     t.same(container.securityContext.capabilities, { drop: ['ALL'] });
     t.equal(container.securityContext.seccompProfile.type, 'RuntimeDefault');
   }
+  const openShift = one(render(t, OPENSHIFT), 'Deployment').spec.template.spec;
+  t.same(
+    openShift.securityContext,
+    { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    'OpenShift: no UID, GID or fsGroup on the pod',
+  );
+  t.notOk(
+    ['runAsUser', 'runAsGroup'].some((key) => key in openShift.containers[0].securityContext),
+    'nor on the container',
+  );
+  const bare = one(render(t, ['podSecurityContext=null', 'containerSecurityContext=null']), 'Deployment').spec
+    .template.spec;
+  t.notOk(bare.securityContext || bare.containers[0].securityContext, 'null leaves the contexts out');
+  const hostNetwork = one(render(t, HOST_NETWORK), 'Deployment').spec.template.spec;
+  t.same([hostNetwork.hostNetwork, hostNetwork.dnsPolicy], [true, 'ClusterFirstWithHostNet']);
+  t.same(
+    restrictedViolations(hostNetwork),
+    ['host namespaces'],
+    'hostNetwork: outside restricted, on purpose',
+  );
   const bad = restrictedViolations({
     hostNetwork: true,
     containers: [{ name: 'bad', securityContext: { runAsUser: 0 } }],
@@ -299,7 +356,9 @@ t.test('the pod passes the restricted Pod Security Standard, with a read-only ro
 t.test('the CRD is what `stow crds` prints, pointed at the release webhook Service', async (t) => {
   const printed = run(process.execPath, [join(root, 'dist/src/cli/main.js'), 'crds']);
   t.equal(printed.code, 0, printed.stderr);
-  const [generated, generatedPolicy] = parseAllDocuments(printed.stdout).map((document) => document.toJS());
+  const [generated, generatedPolicy, generatedDatabase, generatedSnapshot] = parseAllDocuments(
+    printed.stdout,
+  ).map((document) => document.toJS());
   const committed = parse(readFileSync(join(chart, 'files/postgresdbs.stow.dev.yaml'), 'utf8'));
   t.same(committed, generated, 'helm/stow/files/postgresdbs.stow.dev.yaml is up to date with `stow crds`');
   const committedPolicy = parse(readFileSync(join(chart, 'files/postgresdbpolicies.stow.dev.yaml'), 'utf8'));
@@ -310,6 +369,26 @@ t.test('the CRD is what `stow crds` prints, pointed at the release webhook Servi
   );
   const renderedPolicy = one(render(t), 'CustomResourceDefinition', 'postgresdbpolicies.stow.dev');
   t.same(renderedPolicy.spec, generatedPolicy.spec, 'the chart installs the policy CRD as generated');
+  t.same(
+    parse(readFileSync(join(chart, 'files/postgresdatabases.stow.dev.yaml'), 'utf8')),
+    generatedDatabase,
+    'files/postgresdatabases.stow.dev.yaml is up to date with `stow crds`',
+  );
+  const renderedDatabase = one(render(t), 'CustomResourceDefinition', 'postgresdatabases.stow.dev');
+  t.same(
+    renderedDatabase.spec,
+    generatedDatabase.spec,
+    'the chart installs the PostgresDatabase CRD as generated',
+  );
+  t.equal(renderedDatabase.metadata.annotations['helm.sh/resource-policy'], 'keep');
+  t.same(
+    parse(readFileSync(join(chart, 'files/postgresdbsnapshots.stow.dev.yaml'), 'utf8')),
+    generatedSnapshot,
+    'files/postgresdbsnapshots.stow.dev.yaml is up to date with `stow crds`',
+  );
+  const renderedSnapshot = one(render(t), 'CustomResourceDefinition', 'postgresdbsnapshots.stow.dev');
+  t.same(renderedSnapshot.spec, generatedSnapshot.spec, 'the chart installs the PostgresDBSnapshot CRD');
+  t.equal(renderedSnapshot.metadata.annotations['helm.sh/resource-policy'], 'keep');
 
   for (const [title, sets, namespace] of [
     ['defaults', [], NS],
@@ -364,6 +443,15 @@ t.test('webhook configurations equal registration.ts apart from clientConfig', a
   );
   const slow = one(render(t, ['webhook.timeoutSeconds=25']), 'ValidatingWebhookConfiguration');
   t.equal(slow.webhooks[0].timeoutSeconds, 25);
+  const ignoring = render(t, SWITCHES['failurePolicy Ignore']!);
+  t.same(
+    [
+      ...find(ignoring, 'MutatingWebhookConfiguration'),
+      ...find(ignoring, 'ValidatingWebhookConfiguration'),
+    ].map((configuration) => configuration.webhooks[0].failurePolicy),
+    ['Ignore', 'Ignore'],
+    'webhook.failurePolicy reaches both webhooks',
+  );
 });
 
 t.test('cert-manager: Issuer chain and a Certificate for the webhook Service', async (t) => {
@@ -406,7 +494,12 @@ t.test('cert-manager off: a generated CA, certificate and caBundle that belong t
     ...one(objects, 'MutatingWebhookConfiguration').webhooks.map((w: Manifest) => w.clientConfig.caBundle),
     ...one(objects, 'ValidatingWebhookConfiguration').webhooks.map((w: Manifest) => w.clientConfig.caBundle),
   ];
-  t.same(bundles, Array(3).fill(secret.data['ca.crt']), 'the CRD and both webhooks trust the generated CA');
+  t.same(
+    bundles,
+    Array(bundles.length).fill(secret.data['ca.crt']),
+    'the CRD and every webhook trust the generated CA',
+  );
+  t.equal(bundles.length, 7, 'the CRD, and three webhooks in each configuration');
   t.notOk(crd.metadata.annotations?.['cert-manager.io/inject-ca-from'], 'no injection annotation');
   const projected = one(objects, 'Deployment').spec.template.spec.volumes[0].projected.sources;
   t.equal(projected[1].secret.name, secret.metadata.name, 'the pod mounts the generated Secret');
@@ -451,7 +544,21 @@ t.test('ServiceMonitor, NetworkPolicy and IRSA switches', async (t) => {
   ]);
   t.same(
     policy.spec.egress.map((rule: Manifest) => rule.ports.map((p: Manifest) => `${p.port}/${p.protocol}`)),
-    [['53/UDP', '53/TCP'], ['443/TCP', '6443/TCP'], ['443/TCP']],
+    [['53/UDP', '53/TCP'], ['443/TCP', '6443/TCP'], ['443/TCP'], ['80/TCP']],
+  );
+  t.same(
+    policy.spec.egress[3].to,
+    [{ ipBlock: { cidr: '169.254.170.23/32' } }, { ipBlock: { cidr: 'fd00:ec2::23/128' } }],
+    'the EKS Pod Identity agent, IPv4 and IPv6',
+  );
+  const metadataOnly = one(
+    render(t, SWITCHES['Pod Identity egress off, instance metadata on']!),
+    'NetworkPolicy',
+  );
+  t.same(
+    metadataOnly.spec.egress.slice(3).map((rule: Manifest) => rule.to.map((to: Manifest) => to.ipBlock.cidr)),
+    [['169.254.169.254/32', 'fd00:ec2::254/128']],
+    'the instance metadata service instead, when asked',
   );
   const pinned = one(
     render(t, [...SWITCHES['NetworkPolicy on']!, 'networkPolicy.apiServer.cidrs={10.0.0.1/32}']),
@@ -473,9 +580,23 @@ t.test('ServiceMonitor, NetworkPolicy and IRSA switches', async (t) => {
 
 /** The operator's own rules, by kind/namespace: what src/controller calls, nothing else. */
 const MANAGED_RULES = [
-  { apiGroups: ['stow.dev'], resources: ['postgresdbs'], verbs: ['get', 'list', 'watch', 'patch'] },
-  { apiGroups: ['stow.dev'], resources: ['postgresdbs/status'], verbs: ['get', 'patch'] },
-  { apiGroups: ['stow.dev'], resources: ['postgresdbs/finalizers'], verbs: ['update'] },
+  {
+    apiGroups: ['stow.dev'],
+    resources: ['postgresdbs', 'postgresdatabases', 'postgresdbsnapshots'],
+    verbs: ['get', 'list', 'watch', 'patch'],
+  },
+  // The final snapshot of a PostgresDB deleted with deletionPolicy Snapshot.
+  { apiGroups: ['stow.dev'], resources: ['postgresdbsnapshots'], verbs: ['create'] },
+  {
+    apiGroups: ['stow.dev'],
+    resources: ['postgresdbs/status', 'postgresdatabases/status', 'postgresdbsnapshots/status'],
+    verbs: ['get', 'patch'],
+  },
+  {
+    apiGroups: ['stow.dev'],
+    resources: ['postgresdbs/finalizers', 'postgresdatabases/finalizers'],
+    verbs: ['update'],
+  },
   { apiGroups: [''], resources: ['secrets', 'services'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
@@ -508,6 +629,8 @@ const POLICY_READER_RULES = [
   { apiGroups: ['stow.dev'], resources: ['postgresdbpolicies'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  // The source a new PostgresDB restores from, read by name at admission.
+  { apiGroups: ['stow.dev'], resources: ['postgresdbsnapshots', 'postgresdbs'], verbs: ['get'] },
 ];
 
 t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t) => {
@@ -533,6 +656,43 @@ t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t)
     ],
     'the adopt verb is not aggregated into edit',
   );
+  const databaseView = one(objects, 'ClusterRole', 'stow-postgresdatabase-view');
+  t.same(databaseView.rules, [
+    {
+      apiGroups: ['stow.dev'],
+      resources: ['postgresdatabases', 'postgresdatabases/status'],
+      verbs: ['get', 'list', 'watch'],
+    },
+  ]);
+  t.equal(databaseView.metadata.labels['rbac.authorization.k8s.io/aggregate-to-view'], 'true');
+  const databaseEdit = one(objects, 'ClusterRole', 'stow-postgresdatabase-edit');
+  t.same(databaseEdit.rules, [
+    {
+      apiGroups: ['stow.dev'],
+      resources: ['postgresdatabases'],
+      verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'],
+    },
+  ]);
+  t.match(databaseEdit.metadata.labels, {
+    'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+    'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+  });
+  t.same(one(objects, 'ClusterRole', 'stow-postgresdbsnapshot-view').rules, [
+    {
+      apiGroups: ['stow.dev'],
+      resources: ['postgresdbsnapshots', 'postgresdbsnapshots/status'],
+      verbs: ['get', 'list', 'watch'],
+    },
+  ]);
+  const snapshotEdit = one(objects, 'ClusterRole', 'stow-postgresdbsnapshot-edit');
+  t.same(snapshotEdit.rules, [
+    {
+      apiGroups: ['stow.dev'],
+      resources: ['postgresdbsnapshots'],
+      verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'],
+    },
+  ]);
+  t.equal(snapshotEdit.metadata.labels['rbac.authorization.k8s.io/aggregate-to-edit'], 'true');
   for (const role of find(objects, 'ClusterRole').filter((r) => r.metadata.name !== 'stow-operator'))
     for (const rule of role.rules)
       if (rule.resources.includes('postgresdbpolicies'))
@@ -561,9 +721,13 @@ t.test('RBAC: least privilege, cluster-wide or per watched namespace', async (t)
     [
       'stow-policy-reader',
       'stow-policy-view',
+      'stow-postgresdatabase-edit',
+      'stow-postgresdatabase-view',
       'stow-postgresdb-adopt',
       'stow-postgresdb-edit',
       'stow-postgresdb-view',
+      'stow-postgresdbsnapshot-edit',
+      'stow-postgresdbsnapshot-view',
     ],
     'no operator ClusterRole (the policy reader is read-only)',
   );
@@ -668,6 +832,17 @@ t.test('the values schema rejects bad values', async (t) => {
     ['a bad duration', ['certManager.duration=90 days'], /duration/],
     ['a privileged port for the webhook', ['webhook.port=443'], /webhook\/port/],
     ['a string for a boolean', ['certManager.enabled=maybe'], /enabled/],
+    ['an unknown failurePolicy', ['webhook.failurePolicy=Sometimes'], /failurePolicy/],
+    ['an unknown dnsPolicy', ['dnsPolicy=ClusterLast'], /dnsPolicy/],
+    ['dnsPolicy None, which needs a dnsConfig the chart does not set', ['dnsPolicy=None'], /dnsPolicy/],
+    ['hostNetwork "yes"', ['hostNetwork=yes'], /hostNetwork/],
+    ['a negative UID', ['podSecurityContext.runAsUser=-1'], /podSecurityContext\/runAsUser/],
+    ['a misspelt security context key', ['containerSecurityContext.readOnlyRootFS=true'], /readOnlyRootFS/],
+    ['a lowercase capability', ['containerSecurityContext.capabilities.add={net_admin}'], /capabilities/],
+    ['an unknown seccomp type', ['podSecurityContext.seccompProfile.type=Default'], /seccompProfile/],
+    ['a start-up probe that never fails', ['probes.startup.failureThreshold=0'], /startup/],
+    ['a string for podIdentityAgent', ['networkPolicy.podIdentityAgent=maybe'], /podIdentityAgent/],
+    ['global that is not a map', ['global=x'], /global/],
   ];
   for (const [title, sets, message] of BAD) {
     const result = template(sets);
@@ -679,6 +854,8 @@ t.test('the values schema rejects bad values', async (t) => {
     'config.watchNamespaces={team-a,b}',
     'certManager.issuerRef.name=corp-ca',
     'podDisruptionBudget.minAvailable=50%',
+    'global.anything.nested=1',
+    'podSecurityContext.runAsUser=1000700000',
   ]);
   t.equal(good.code, 0, `good values pass\n${good.stderr}`);
 });
@@ -700,4 +877,26 @@ t.test('the chart README lists every value', async (t) => {
     Object.keys(values).sort(),
     'the schema covers every top-level value',
   );
+});
+
+t.test('NOTES: a warning while config.clusterName is the default', async (t) => {
+  const notes = (sets: string[]) => {
+    const result = helm([
+      'install',
+      'stow',
+      chart,
+      '--dry-run=client',
+      '--namespace',
+      NS,
+      ...sets.flatMap((set) => ['--set', set]),
+    ]);
+    t.equal(result.code, 0, result.stderr);
+    return result.stdout.slice(result.stdout.indexOf('NOTES:'));
+  };
+  t.match(notes([]), /WARNING: config\.clusterName is left at its default, "local"/);
+  t.notMatch(notes(['config.clusterName=prod-eu']), /WARNING/);
+  t.match(notes(['hostNetwork=true']), /dnsPolicy=ClusterFirstWithHostNet/);
+  t.notMatch(notes(HOST_NETWORK), /dnsPolicy=ClusterFirstWithHostNet/);
+  t.match(notes(['webhook.failurePolicy=Ignore']), /failurePolicy is Ignore/);
+  t.match(notes(['crds.install=false']), /relies on CRDs installed by another release/);
 });

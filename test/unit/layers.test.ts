@@ -18,7 +18,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['admission'],
   ['controller'],
   ['migrate'],
-  ['dev/emulator', 'dev/control-plane'],
+  ['dev/emulator', 'dev/control-plane', 'dev/postgres'],
   ['operator.ts'],
   ['dev/local'],
   ['cli'],

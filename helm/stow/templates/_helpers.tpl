@@ -114,21 +114,26 @@ API server trusts); otherwise a CA and a serving certificate are generated. The 
 
 {{/*
 The rules of the operator's Role/ClusterRole for the resources it manages (namespaced ones):
-exactly the calls src/controller makes. PostgresDBs: informer list/watch, merge patches of the
-object (finalizer) and its status. finalizers/update lets it set blockOwnerDeletion on the owner
+exactly the calls src/controller makes. PostgresDBs, PostgresDatabases and PostgresDBSnapshots:
+informer list/watch, merge patches of the object (finalizer) and its status; PostgresDBSnapshots are
+also created (the final snapshot of a PostgresDB deleted with deletionPolicy Snapshot).
+finalizers/update lets it set blockOwnerDeletion on the owner
 references of the Secrets and Services it creates (OwnerReferencesPermissionEnforcement). Secrets
 and Services: informer list/watch, get, create, merge patch; never update or delete (garbage
 collection deletes them through the owner references). Events: core/v1 create and patch (count).
 */}}
 {{- define "stow.managedResourceRules" -}}
 - apiGroups: ["stow.dev"]
-  resources: ["postgresdbs"]
+  resources: ["postgresdbs", "postgresdatabases", "postgresdbsnapshots"]
   verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["stow.dev"]
-  resources: ["postgresdbs/status"]
+  resources: ["postgresdbsnapshots"]
+  verbs: ["create"]
+- apiGroups: ["stow.dev"]
+  resources: ["postgresdbs/status", "postgresdatabases/status", "postgresdbsnapshots/status"]
   verbs: ["get", "patch"]
 - apiGroups: ["stow.dev"]
-  resources: ["postgresdbs/finalizers"]
+  resources: ["postgresdbs/finalizers", "postgresdatabases/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
   resources: ["secrets", "services"]

@@ -69,21 +69,26 @@ export function isAdoptingObject(object: PostgresDB): boolean {
   return adoptionIdentifier(object) !== undefined;
 }
 
+/**
+ * A restore (spec.restoreFrom) gets no master user, database name, engine version or KMS key: they
+ * come with the source's data, and the controller reads them from the restored instance.
+ */
 function fillInstanceDefaults(
   spec: PostgresDB['spec'],
   config: OperatorConfig,
   name: string | undefined,
 ): void {
   const { storage, backup, encryption } = spec;
+  const fresh = spec.restoreFrom === undefined;
   if (storage?.type == null) spec.storage = { ...storage, type: config.defaults.storageType };
   if (backup?.retentionDays == null)
     spec.backup = { ...backup, retentionDays: config.defaults.backupRetentionDays };
-  if (config.kmsKeyId && !encryption?.kmsKeyId)
+  if (fresh && config.kmsKeyId && !encryption?.kmsKeyId)
     spec.encryption = { ...encryption, kmsKeyId: config.kmsKeyId };
-  spec.engineVersion ??= config.defaults.engineVersion;
+  if (fresh) spec.engineVersion ??= config.defaults.engineVersion;
   spec.multiAZ ??= false;
   spec.deletionProtection ??= false;
   spec.publiclyAccessible ??= false;
-  if (name) spec.databaseName ??= deriveDatabaseName(name);
-  spec.masterUsername ??= config.defaults.masterUsername;
+  if (fresh && name) spec.databaseName ??= deriveDatabaseName(name);
+  if (fresh) spec.masterUsername ??= config.defaults.masterUsername;
 }

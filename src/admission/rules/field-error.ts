@@ -24,3 +24,16 @@ export function formatFieldError(error: FieldError): string {
 export function formatFieldErrors(errors: FieldError[]): string {
   return errors.map(formatFieldError).join('; ');
 }
+
+/** A name the user never wrote (a default, derived from `source`) needs saying where it came from. */
+export function explainDerivedName(
+  errors: FieldError[],
+  derived: boolean,
+  source = 'metadata.name',
+): FieldError[] {
+  if (!derived || errors.length === 0) return errors;
+  return errors.map((error) => ({
+    ...error,
+    message: `${error.message}; it defaults to ${source}, so set ${error.path} explicitly`,
+  }));
+}

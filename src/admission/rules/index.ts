@@ -4,8 +4,7 @@ import { applyDefaults, isAdoptingObject } from './defaults.js';
 import { type PostgresDB, PostgresDBSpec, type StorageType } from '../../api/v1beta1.js';
 import type { OperatorConfig } from '../../config/schema.js';
 import { canonicalJson } from '../../util/canonical-json.js';
-import { schemaProblems } from '../../util/schema-problems.js';
-import { type FieldError, fieldError } from './field-error.js';
+import { explainDerivedName, type FieldError, fieldError } from './field-error.js';
 import {
   validateDatabaseName,
   validateIdentifierAnnotation,
@@ -19,6 +18,7 @@ import {
 import {
   settingsWarnings,
   validateBackupRetention,
+  validatePasswordRotation,
   validateEngineVersion,
   validateKmsKey,
   validateSecurityGroups,
@@ -32,6 +32,8 @@ import {
   validateStorageChange,
 } from './update.js';
 import { onlyChanged } from './ratchet.js';
+import { validateRestoreFrom, validateRestoreUnchanged } from './restore.js';
+import { specShapeErrors } from './shape.js';
 import { validateWindows } from './windows.js';
 
 export type { FieldError } from './field-error.js';
@@ -51,35 +53,7 @@ export function hasValidShape(spec: unknown): boolean {
 
 /** Type errors against the schema (a bypassed webhook or a hand-edited object can hold anything). */
 export function validateShape(spec: unknown): FieldError[] {
-  if (spec === null || typeof spec !== 'object')
-    return [fieldError('spec', 'is required and must be an object', spec ?? null)];
-  if (specChecker.Check(spec)) return [];
-  return schemaProblems(PostgresDBSpec, spec).map((problem) =>
-    fieldError(
-      `spec${pointerToPath(problem.pointer)}`,
-      problem.kind === 'other' ? problem.message.toLowerCase() : problem.message,
-      problem.value,
-    ),
-  );
-}
-
-/** JSON pointer `/storage/sizeGiB`, `/securityGroupIds/0`, `/tags/a~1b` → `.storage.sizeGiB`, `.securityGroupIds[0]`, `.tags[a/b]`. */
-function pointerToPath(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((segment) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) ? `.${segment}` : `[${segment}]`))
-    .join('');
-}
-
-/** A name the user never wrote (the default, metadata.name) needs saying where it came from. */
-function explainDerivedName(errors: FieldError[], derived: boolean): FieldError[] {
-  if (!derived || errors.length === 0) return errors;
-  return errors.map((error) => ({
-    ...error,
-    message: `${error.message}; it defaults to metadata.name, so set ${error.path} explicitly`,
-  }));
+  return specShapeErrors(specChecker, PostgresDBSpec, spec);
 }
 
 /** Every rule of api.md on a defaulted object; all violations are returned together. */
@@ -111,6 +85,7 @@ const RULES: readonly Rule[] = [
   ({ spec }) => (spec.databaseName === undefined ? [] : validateDatabaseName(spec.databaseName)),
   ({ spec, config }) => validateMasterUsername(spec.masterUsername ?? config.defaults.masterUsername),
   ({ spec }) => validateBackupRetention(spec.backup?.retentionDays),
+  ({ spec }) => validatePasswordRotation(spec.passwordRotation?.everyDays),
   ({ spec }) => validateWindows(spec.backup?.window, spec.maintenanceWindow),
   ({ spec }) => validateKmsKey(spec.encryption?.kmsKeyId),
   ({ spec }) => validateSubnetGroupName(spec.subnetGroupName),
@@ -126,6 +101,16 @@ const RULES: readonly Rule[] = [
       ? []
       : explainDerivedName(validateServiceName(serviceName), serviceName === object.metadata?.name),
   ({ object }) => validateIdentifierAnnotation(object.metadata?.annotations?.[ANNOTATION_IDENTIFIER]),
+  ({ spec, object }) => validateRestoreFrom(spec, object.metadata?.name),
+  ({ spec, object }) =>
+    spec.restoreFrom !== undefined && isAdoptingObject(object)
+      ? [
+          fieldError(
+            'spec.restoreFrom',
+            `cannot be set together with the annotation ${ANNOTATION_IDENTIFIER} (adoption)`,
+          ),
+        ]
+      : [],
 ];
 
 /** The rules proper, on a spec already known to have the schema's shape. */
@@ -199,6 +184,7 @@ export function validateUpdate(
       ...validateIdentifierUnchanged(nextDefaulted, previousDefaulted),
       ...validateStorageChange(nextDefaulted, previousDefaulted, config.storageRules),
       ...validateEngineUpgrade(nextDefaulted, previousDefaulted),
+      ...validateRestoreUnchanged(nextDefaulted.spec, previousDefaulted.spec),
     ],
     warnings: result.warnings,
   };

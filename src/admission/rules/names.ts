@@ -66,12 +66,12 @@ export function validateIdentifierAnnotation(value: string | undefined): FieldEr
     : [];
 }
 
-export function validateSecretName(value: string): FieldError[] {
+export function validateSecretName(value: string, path = 'spec.secretName'): FieldError[] {
   return value.length <= 253 && isDnsSubdomain(value)
     ? []
     : [
         fieldError(
-          'spec.secretName',
+          path,
           'must be a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253 characters',
           value,
         ),

@@ -1,5 +1,5 @@
 import { OWNERSHIP_TAG_KEYS } from '../../api/constants.js';
-import type { PostgresDBSpec } from '../../api/v1beta1.js';
+import { PASSWORD_ROTATION_DAYS, type PostgresDBSpec } from '../../api/v1beta1.js';
 import { isAsciiTagText, isEngineVersion } from '../../engine/char-classes.js';
 import { type FieldError, fieldError } from './field-error.js';
 
@@ -36,6 +36,15 @@ export function validateEngineVersion(value: string | undefined): FieldError[] {
 export function validateBackupRetention(value: number | undefined): FieldError[] {
   if (value === undefined || (value >= 0 && value <= MAX_RETENTION_DAYS)) return [];
   return [fieldError('spec.backup.retentionDays', `must be between 0 and ${MAX_RETENTION_DAYS}`, value)];
+}
+
+/** The days between scheduled password rotations, within the bounds the CRD states too. */
+export function validatePasswordRotation(everyDays: number | undefined): FieldError[] {
+  const { minimum, maximum } = PASSWORD_ROTATION_DAYS;
+  if (everyDays === undefined || (everyDays >= minimum && everyDays <= maximum)) return [];
+  return [
+    fieldError('spec.passwordRotation.everyDays', `must be between ${minimum} and ${maximum}`, everyDays),
+  ];
 }
 
 export function validateSecurityGroups(ids: string[] | undefined): FieldError[] {

@@ -1,5 +1,6 @@
-import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { withLogFields } from '../../util/logger.js';
 import type { KubeClient } from '../../kube/client.js';
 import { type Keyed, keyOf } from '../../kube/informer.js';
 import { informerFor, type ObjectInformer } from '../../kube/informer-group.js';
@@ -8,9 +9,9 @@ import { pathOf } from '../../kube/paths.js';
 import type { BackoffPolicy } from '../../kube/backoff.js';
 import { type WorkResult, WorkQueue } from '../../kube/work-queue.js';
 import type { Controller } from './manager.js';
+import type { KindMetrics, ReconcileResult, RuntimeMetrics } from './metrics.js';
 
-/** `requeue`: succeeded and polls again (e.g. an instance not available yet); `skipped`: left alone by design. */
-export type ReconcileResult = 'success' | 'requeue' | 'error' | 'skipped';
+export type { ReconcileResult } from './metrics.js';
 
 /** What a kind brings to the runtime: which changes matter, and one reconcile. */
 export interface KindReconciler<T extends Keyed> {
@@ -37,7 +38,7 @@ export interface KindRunnerOptions<T extends Keyed> {
   backoff?: BackoffPolicy;
   /** Aborts the reconciles in flight when the runtime stops (leadership lost). */
   signal: AbortSignal;
-  metrics: { reconciled(result: ReconcileResult, seconds: number): void; queueDepth(depth: number): void };
+  metrics: RuntimeMetrics;
   reconciler: KindReconciler<T>;
 }
 
@@ -47,12 +48,17 @@ export interface KindRunnerOptions<T extends Keyed> {
  * in the metrics. The kind's reconciler is all a new kind has to write.
  */
 export class KindRunner<T extends Keyed> implements Controller {
+  /** In metrics and logs: the kind in lower case, as controller-runtime's builder names a controller. */
+  readonly name: string;
   private readonly informer: ObjectInformer<T>;
   private readonly queue: WorkQueue;
+  private readonly metrics: KindMetrics;
   private accepting = false;
 
   constructor(private readonly options: KindRunnerOptions<T>) {
     const { reconciler, logger } = options;
+    this.name = options.type.kind.toLowerCase();
+    this.metrics = options.metrics.controller(this.name, options.concurrency);
     this.informer = informerFor<T>(options.namespaces, (namespace) => pathOf(options.type, namespace), {
       client: options.client,
       logger,
@@ -74,9 +80,12 @@ export class KindRunner<T extends Keyed> implements Controller {
       concurrency: options.concurrency,
       handler: (key) => this.handle(key),
       ...(options.backoff ? { backoff: options.backoff } : {}),
-      onDepthChange: options.metrics.queueDepth,
+      observer: this.metrics.queue,
       onError: (key, error, failures) =>
-        logger.debug({ key, failures, err: String(error) }, 'reconcile will be retried'),
+        logger.debug(
+          { controller: this.name, ...keyFields(key), failures, err: error },
+          'reconcile will be retried',
+        ),
     });
   }
 
@@ -124,23 +133,41 @@ export class KindRunner<T extends Keyed> implements Controller {
     return this.queue.waitIdle();
   }
 
-  private async handle(key: string): Promise<WorkResult | undefined> {
+  /**
+   * One reconcile, under an id of its own: every line logged while it runs carries the id, the
+   * controller and the object's namespace and name, as controller-runtime's reconcile logger does.
+   */
+  private handle(key: string): Promise<WorkResult | undefined> {
     const object = this.informer.get(key);
     const signal = this.options.signal;
-    if (!object || signal.aborted) return undefined;
-    const started = performance.now();
+    if (!object || signal.aborted) return Promise.resolve(undefined);
+    const fields = { controller: this.name, ...keyFields(key), reconcileID: randomUUID() };
+    return withLogFields(fields, () => this.reconcile(object, key, signal));
+  }
+
+  private async reconcile(object: T, key: string, signal: AbortSignal): Promise<WorkResult> {
+    const finished = this.metrics.reconcileStarted();
     let result: ReconcileResult = 'success';
+    let skipped = false;
     try {
-      const { skipped, ...outcome } = await this.options.reconciler.reconcile(object, key, signal);
-      if (skipped) result = 'skipped';
-      else if (outcome.requeueAfterMs !== undefined) result = 'requeue';
+      const { skipped: leftAlone, ...outcome } = await this.options.reconciler.reconcile(object, key, signal);
+      skipped = leftAlone === true;
+      if (outcome.requeueAfterMs !== undefined) result = 'requeue_after';
       return outcome;
     } catch (error) {
       result = 'error';
       throw error;
     } finally {
-      this.options.metrics.reconciled(result, (performance.now() - started) / 1000);
-      this.options.logger.debug({ key, result }, 'reconciled');
+      finished(result);
+      this.options.logger.debug({ result, ...(skipped ? { skipped } : {}) }, 'reconciled');
     }
   }
+}
+
+/** A key (`namespace/name`, `/name` when cluster-scoped) as the separate log fields. */
+function keyFields(key: string): { namespace?: string; name: string } {
+  const slash = key.indexOf('/');
+  const namespace = key.slice(0, Math.max(slash, 0));
+  const name = key.slice(slash + 1);
+  return namespace ? { namespace, name } : { name };
 }

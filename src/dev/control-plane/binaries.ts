@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { isExecutable, runInstallScript } from './install-script.js';
 
 export interface ControlPlaneBinaries {
   dir: string;
@@ -22,7 +20,7 @@ let located: Promise<ControlPlaneBinaries> | undefined;
 export function locateControlPlaneBinaries(
   log: (line: string) => void = () => {},
 ): Promise<ControlPlaneBinaries> {
-  located ??= runInstallScript(log).then(binariesIn);
+  located ??= runInstallScript('control-plane', log).then(binariesIn);
   located.catch(() => {
     located = undefined;
   });
@@ -41,54 +39,4 @@ function binariesIn(dir: string): ControlPlaneBinaries {
     kubeControllerManager: inDir('kube-controller-manager'),
     kubectl: inDir('kubectl') ?? 'kubectl',
   };
-}
-
-function runInstallScript(log: (line: string) => void): Promise<string> {
-  const script = findInstallScript();
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      for (const line of chunk.trimEnd().split('\n')) log(line);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const dir = stdout.trimEnd().split('\n').pop()?.trim();
-      if (code === 0 && dir) resolve(dir);
-      else
-        reject(
-          new Error(`${script} failed (exit code ${code}):\n${stderr.split('\n').slice(-30).join('\n')}`),
-        );
-    });
-  });
-}
-
-function findInstallScript(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'scripts', 'control-plane', 'install.sh');
-    try {
-      accessSync(candidate, constants.R_OK);
-      return candidate;
-    } catch {
-      const parent = dirname(dir);
-      if (parent === dir)
-        throw new Error('scripts/control-plane/install.sh not found above ' + import.meta.url);
-      dir = parent;
-    }
-  }
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -16,6 +16,13 @@ export interface ManagedProcess {
   logTail(lines?: number): Promise<string>;
 }
 
+/** Whom the process runs as (a root parent may drop to another user), and its environment. */
+export interface ProcessIdentity {
+  uid?: number;
+  gid?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Starts `command` in a process group of its own (so a terminal's Ctrl-C does not reach it before
  * we decide, and a stop reaches anything it forks), with stdout and stderr appended to `logFile`.
@@ -25,11 +32,12 @@ export function startManagedProcess(
   command: string,
   args: string[],
   logFile: string,
+  identity: ProcessIdentity = {},
 ): ManagedProcess {
   const fd = openSync(logFile, 'a');
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd] });
+    child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], ...identity });
   } finally {
     closeSync(fd);
   }

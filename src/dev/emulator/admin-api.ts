@@ -15,6 +15,7 @@ const FaultPatch = Type.Object(
     unavailableRate: Type.Optional(Rate),
     holdResponseAfter: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     actions: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+    failSnapshots: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

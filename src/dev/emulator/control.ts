@@ -11,6 +11,7 @@ import { QueryParams } from './query-params.js';
 import { toQueryEntries } from './query-entries.js';
 import { normalizeIdentifier } from './rules/identifiers.js';
 import { isEmpty } from './settings.js';
+import type { SnapshotLifecycle } from './snapshots.js';
 import type { EmulatorState } from './state.js';
 
 /**
@@ -38,6 +39,7 @@ export class EmulatorControl {
     readonly callLog: CallLog,
     readonly held: HeldResponses,
     private readonly initial: { delays: StateDelays; faults: Partial<FaultSettings> },
+    private readonly snapshots?: SnapshotLifecycle,
   ) {}
 
   currentDelays(): StateDelays {
@@ -110,6 +112,7 @@ export class EmulatorControl {
     const instance = this.state.requireInstance(normalizeIdentifier(identifier, 'DBInstanceIdentifier'));
     this.lifecycle.cancel(instance.identifier);
     this.state.removeInstance(instance.identifier);
+    this.lifecycle.releaseServer(instance);
   }
 
   releaseHeldResponses(): number {
@@ -119,6 +122,8 @@ export class EmulatorControl {
   /** Back to an empty account with the start-up delays and faults. */
   reset(): void {
     this.lifecycle.close();
+    this.snapshots?.close();
+    void this.lifecycle.stopServers();
     this.state.clear();
     this.callLog.reset();
     this.held.releaseAll();

@@ -56,3 +56,13 @@ export const missingAction = () =>
 
 export const invalidAction = (action: string) =>
   new RdsError('InvalidAction', `The action ${action} is not valid for this web service.`);
+
+export const invalidDbSnapshotState = (message: string) => new RdsError('InvalidDBSnapshotState', message);
+
+export const invalidRestore = (message: string) => new RdsError('InvalidRestoreFault', message);
+
+export const pointInTimeRestoreNotEnabled = (identifier: string) =>
+  new RdsError(
+    'PointInTimeRestoreNotEnabled',
+    `Point-in-time restore is not enabled for DB instance ${identifier}: its backup retention period is 0.`,
+  );

@@ -43,6 +43,11 @@ export class FaultInjector {
     return undefined;
   }
 
+  /** Whether a snapshot started now is to fail (the failSnapshots switch). */
+  failsSnapshots(): boolean {
+    return this.settings.failSnapshots;
+  }
+
   /** True once for the next call of the held action; the switch then clears itself. */
   takeHold(action: string): boolean {
     if (this.settings.holdResponseAfter !== action) return false;

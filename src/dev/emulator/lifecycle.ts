@@ -3,10 +3,16 @@ import type { DbInstance, DbSnapshot } from './model.js';
 import type { StateDelays } from './options.js';
 import { applySettings, isEmpty } from './settings.js';
 import type { EmulatorState } from './state.js';
+import type { InstanceServers } from './instance-servers.js';
 
 export class InvalidDelaysError extends Error {}
 
-/** Moves instances through RDS's transitional statuses on timers, one timer per instance. */
+/**
+ * Moves instances through RDS's transitional statuses on timers, one timer per instance. With
+ * servers, an instance also waits in `creating` for its server to accept connections, a new master
+ * password is set in the server before the instance is `available` again, and the server stops when
+ * the instance is gone.
+ */
 export class InstanceLifecycle {
   private readonly cancelTimers = new Map<string, () => void>();
   private delayMs: StateDelays;
@@ -14,6 +20,7 @@ export class InstanceLifecycle {
   constructor(
     private readonly state: EmulatorState,
     delays: StateDelays,
+    private readonly servers?: InstanceServers,
   ) {
     this.delayMs = validatedDelays(delays);
   }
@@ -29,12 +36,38 @@ export class InstanceLifecycle {
 
   startCreating(instance: DbInstance): void {
     instance.status = 'creating';
+    if (!this.servers) {
+      this.after(instance, this.delayMs.creating, () => this.created(instance));
+      return;
+    }
+    let delayOver = false;
+    let serverReady = false;
+    const stillCreating = () => this.isCurrent(instance) && instance.status === 'creating';
+    const proceed = () => {
+      if (delayOver && serverReady && stillCreating()) this.created(instance);
+    };
+    this.servers.start(instance).then(
+      () => {
+        serverReady = true;
+        proceed();
+      },
+      () => {
+        if (!stillCreating()) return;
+        this.cancel(instance.identifier);
+        instance.status = 'failed';
+      },
+    );
     this.after(instance, this.delayMs.creating, () => {
-      this.markCreated(instance);
-      instance.status = 'backing-up';
-      this.after(instance, this.delayMs.backingUp, () => {
-        instance.status = 'available';
-      });
+      delayOver = true;
+      proceed();
+    });
+  }
+
+  private created(instance: DbInstance): void {
+    this.markCreated(instance);
+    instance.status = 'backing-up';
+    this.after(instance, this.delayMs.backingUp, () => {
+      instance.status = 'available';
     });
   }
 
@@ -42,10 +75,22 @@ export class InstanceLifecycle {
   startApplying(instance: DbInstance, status = 'modifying'): void {
     instance.status = status;
     this.after(instance, this.delayMs.modifying, () => {
-      applySettings(instance, instance.applying);
-      instance.applying = {};
-      instance.status = 'available';
+      const password = instance.applying.masterUserPassword;
+      if (!this.servers || password === undefined) return this.applied(instance);
+      this.servers
+        .setMasterPassword(instance, password)
+        .catch(() => undefined)
+        .then(() => {
+          // A transition started meanwhile applies everything in flight itself.
+          if (this.isCurrent(instance) && !this.cancelTimers.has(instance.identifier)) this.applied(instance);
+        });
     });
+  }
+
+  private applied(instance: DbInstance): void {
+    applySettings(instance, instance.applying);
+    instance.applying = {};
+    instance.status = 'available';
   }
 
   /** Automated backups are kept (retained) only when asked and when the instance had any (retention > 0). */
@@ -56,6 +101,7 @@ export class InstanceLifecycle {
     instance.status = 'deleting';
     this.after(instance, this.delayMs.deleting, () => {
       this.state.removeInstance(instance.identifier);
+      this.releaseServer(instance);
       if (finalSnapshot) finalSnapshot.status = 'available';
       if (keepAutomatedBackups && instance.backupRetentionPeriod > 0)
         this.state.addRetainedBackup(retainedBackupOf(instance, this.state));
@@ -87,10 +133,21 @@ export class InstanceLifecycle {
     instance.status = status;
   }
 
-  /** What leaving `creating` gives an instance: an endpoint and a creation time. */
+  /** What leaving `creating` gives an instance: an endpoint (its server's, if it has one) and a creation time. */
   markCreated(instance: DbInstance): void {
-    instance.endpointAddress ??= this.state.endpointAddress(instance.identifier);
+    const server = instance.endpointAddress === undefined ? this.servers?.endpointOf(instance) : undefined;
+    if (server) instance.port = server.port;
+    instance.endpointAddress ??= server?.address ?? this.state.endpointAddress(instance.identifier);
     instance.instanceCreateTime ??= new Date();
+  }
+
+  /** Stops the instance's server, if it has one, and removes its data. */
+  releaseServer(instance: DbInstance): void {
+    void this.servers?.stop(instance);
+  }
+
+  stopServers(): Promise<void> {
+    return this.servers?.stopAll() ?? Promise.resolve();
   }
 
   cancel(identifier: string): void {
@@ -103,9 +160,13 @@ export class InstanceLifecycle {
     this.cancelTimers.clear();
   }
 
+  private isCurrent(instance: DbInstance): boolean {
+    return this.state.getInstance(instance.identifier) === instance;
+  }
+
   private after(instance: DbInstance, delayMs: number, step: () => void): void {
     this.schedule(instance.identifier, delayMs, () => {
-      if (this.state.getInstance(instance.identifier) === instance) step();
+      if (this.isCurrent(instance)) step();
     });
   }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { SERVER_MODES, type ServerMode } from './instance-servers.js';
 import type { StateDelays } from './options.js';
 import { startRdsEmulator } from './server.js';
 
@@ -8,6 +9,8 @@ const usage = `Usage: node dist/src/dev/emulator/main.js [options]
   --port N              port to listen on (default 4566; 0 picks a free one)
   --host H              address to bind (default 127.0.0.1)
   --region R            emulated region (default $AWS_REGION or us-east-1)
+  --servers MODE        postgres: a real PostgreSQL server behind every instance; none: no process
+                        (default: $STOW_EMULATOR_SERVERS, else none)
   --delay-ms N          every state delay (creating, backing-up, modifying, deleting)
   --creating-ms N  --backing-up-ms N  --modifying-ms N  --deleting-ms N
   --latency-ms N        added to every Query API call
@@ -20,6 +23,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '4566' },
     host: { type: 'string', default: '127.0.0.1' },
     region: { type: 'string' },
+    servers: { type: 'string' },
     'delay-ms': { type: 'string' },
     'creating-ms': { type: 'string' },
     'backing-up-ms': { type: 'string' },
@@ -61,10 +65,16 @@ for (const [option, state] of [
   if (ms !== undefined) delays[state] = ms;
 }
 
+if (values.servers !== undefined && !(SERVER_MODES as readonly string[]).includes(values.servers)) {
+  console.error(`--servers must be ${SERVER_MODES.join(' or ')} (got ${values.servers})\n\n${usage}`);
+  process.exit(2);
+}
+
 const emulator = await startRdsEmulator({
   port: numberOption('port'),
   host: values.host,
   region: values.region,
+  ...(values.servers ? { servers: values.servers as ServerMode } : {}),
   delays,
   faults: {
     latencyMs: numberOption('latency-ms') ?? 0,

@@ -55,8 +55,12 @@ export interface InstanceCapture {
   instanceIdentifier: string;
   instanceResourceId: string;
   instanceCreateTime?: Date;
+  instanceClass: string;
   engineVersion: string;
   masterUsername: string;
+  /** What a restore gives the new instance (its data carries the master user's password). */
+  masterUserPassword: string;
+  dbName?: string;
   port: number;
   availabilityZone: string;
   storage: StorageConfig;
@@ -67,7 +71,8 @@ export interface InstanceCapture {
 export interface DbSnapshot extends InstanceCapture {
   identifier: string;
   arn: string;
-  status: 'creating' | 'available';
+  /** `failed` when the copy could not be taken (the emulator's failSnapshots switch). */
+  status: 'creating' | 'available' | 'failed' | 'deleting';
   snapshotType: 'manual';
   createTime: Date;
   tags: Map<string, string>;

@@ -1,4 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { InstanceData } from './instance-data.js';
+import type { ServerMode } from './instance-servers.js';
 
 /** How long an instance stays in each transitional status, in milliseconds. */
 export interface StateDelays {
@@ -21,6 +23,8 @@ export interface FaultSettings {
   holdResponseAfter: string | null;
   /** When set, latency, throttling and errors apply only to these actions. */
   actions: string[] | null;
+  /** While true, every snapshot CreateDBSnapshot starts ends `failed` instead of `available`. */
+  failSnapshots: boolean;
 }
 
 export interface RdsEmulatorOptions {
@@ -34,6 +38,13 @@ export interface RdsEmulatorOptions {
   /** How many recent calls `calls()` keeps; counters are never trimmed. */
   callLogLimit?: number;
   logger?: FastifyBaseLogger;
+  /** What snapshots and restores copy; default: nothing (no process runs behind an instance). */
+  instanceData?: InstanceData;
+  /**
+   * `postgres`: a real PostgreSQL server behind every instance created through the Query API;
+   * `none`: no process at all. Default: $STOW_EMULATOR_SERVERS, else `none`.
+   */
+  servers?: ServerMode;
 }
 
 export const defaultDelays: Readonly<StateDelays> = {
@@ -50,6 +61,7 @@ export const noFaults: Readonly<FaultSettings> = {
   unavailableRate: 0,
   holdResponseAfter: null,
   actions: null,
+  failSnapshots: false,
 };
 
 export const defaultRegion = 'us-east-1';

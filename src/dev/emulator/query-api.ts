@@ -31,7 +31,11 @@ export function queryApi({ context, faults, callLog, held }: QueryApiDependencie
       const params = request.body instanceof QueryParams ? request.body : new QueryParams([]);
       const action = params.string('Action') ?? '';
       const requestId = randomUUID();
-      const resource = params.string('DBInstanceIdentifier') ?? params.string('ResourceName');
+      const resource =
+        params.string('DBInstanceIdentifier') ??
+        params.string('TargetDBInstanceIdentifier') ??
+        params.string('DBSnapshotIdentifier') ??
+        params.string('ResourceName');
       const log = (httpStatus: number, extra: { errorCode?: string; held?: boolean } = {}) => {
         const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
         callLog.record({ action: action || '(none)', httpStatus, resource, durationMs, ...extra });

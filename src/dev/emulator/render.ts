@@ -36,6 +36,10 @@ export function dbInstanceXml(instance: DbInstance): string {
     element('AllocatedStorage', storage.allocatedGiB) +
     element('InstanceCreateTime', instance.instanceCreateTime) +
     element('PreferredBackupWindow', instance.preferredBackupWindow) +
+    element(
+      'LatestRestorableTime',
+      instance.backupRetentionPeriod > 0 && instance.instanceCreateTime ? new Date() : undefined,
+    ) +
     element('BackupRetentionPeriod', instance.backupRetentionPeriod) +
     '<DBSecurityGroups/>' +
     list(
@@ -142,7 +146,7 @@ export function dbSnapshotXml(snapshot: DbSnapshot): string {
     element('Iops', reportedIops(storage)) +
     element('StorageThroughput', reportedThroughput(storage)) +
     element('OptionGroupName', `default:postgres-${majorOf(snapshot.engineVersion)}`) +
-    element('PercentProgress', snapshot.status === 'available' ? 100 : 0) +
+    element('PercentProgress', snapshot.status === 'creating' ? 0 : 100) +
     element('StorageType', storage.type) +
     element('Encrypted', snapshot.storageEncrypted) +
     element('KmsKeyId', snapshot.kmsKeyId) +

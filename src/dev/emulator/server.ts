@@ -4,6 +4,12 @@ import { CallLog, type CallReport } from './call-log.js';
 import { EmulatorControl, type SeedInstanceInput } from './control.js';
 import { FaultInjector } from './faults.js';
 import { HeldResponses } from './held-responses.js';
+import {
+  type InstanceServers,
+  PostgresInstanceServers,
+  type ServerMode,
+  serverModeOf,
+} from './instance-servers.js';
 import { InstanceLifecycle } from './lifecycle.js';
 import type { DbInstance } from './model.js';
 import {
@@ -16,6 +22,7 @@ import {
   type StateDelays,
 } from './options.js';
 import { queryApi } from './query-api.js';
+import { SnapshotLifecycle } from './snapshots.js';
 import { EmulatorState } from './state.js';
 
 export const adminPrefix = '/_emulator';
@@ -29,6 +36,10 @@ export interface RdsEmulator {
   /** The in-memory account, for in-process tests. */
   readonly state: EmulatorState;
   readonly control: EmulatorControl;
+  /** What runs behind the instances. */
+  readonly servers: ServerMode;
+  /** With servers: the CA (PEM) that signed every server's certificate. */
+  readonly caPem: string | undefined;
   setFaults(patch: Partial<FaultSettings>): FaultSettings;
   setDelays(patch: Partial<StateDelays>): StateDelays;
   calls(): CallReport;
@@ -54,8 +65,13 @@ export interface EmulatorServer {
   control: EmulatorControl;
 }
 
+export type BuildEmulatorOptions = Omit<RdsEmulatorOptions, 'port' | 'host' | 'servers'> & {
+  /** The servers behind instances (startRdsEmulator prepares them); none when absent. */
+  instanceServers?: InstanceServers;
+};
+
 /** The emulator as a Fastify app that is not listening yet (`app.inject()` works on it). */
-export function buildEmulatorServer(options: Omit<RdsEmulatorOptions, 'port' | 'host'> = {}): EmulatorServer {
+export function buildEmulatorServer(options: BuildEmulatorOptions = {}): EmulatorServer {
   const state = new EmulatorState(
     options.region ?? process.env.AWS_REGION ?? defaultRegion,
     options.accountId ?? defaultAccountId,
@@ -64,8 +80,14 @@ export function buildEmulatorServer(options: Omit<RdsEmulatorOptions, 'port' | '
   const faults = new FaultInjector(initial.faults);
   const callLog = new CallLog(options.callLogLimit ?? defaultCallLogLimit);
   const held = new HeldResponses();
-  const lifecycle = new InstanceLifecycle(state, initial.delays);
-  const control = new EmulatorControl(state, lifecycle, faults, callLog, held, initial);
+  const lifecycle = new InstanceLifecycle(state, initial.delays, options.instanceServers);
+  const snapshots = new SnapshotLifecycle(
+    state,
+    lifecycle,
+    () => faults.failsSnapshots(),
+    options.instanceData,
+  );
+  const control = new EmulatorControl(state, lifecycle, faults, callLog, held, initial, snapshots);
 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -74,20 +96,32 @@ export function buildEmulatorServer(options: Omit<RdsEmulatorOptions, 'port' | '
     forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false } },
   });
-  app.register(queryApi({ context: { state, lifecycle }, faults, callLog, held }));
+  app.register(queryApi({ context: { state, lifecycle, snapshots }, faults, callLog, held }));
   app.register(adminApi(control), { prefix: adminPrefix });
   app.addHook('onClose', async () => {
     held.releaseAll();
     lifecycle.close();
+    snapshots.close();
     faults.close();
   });
   return { app, control };
 }
 
 export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promise<RdsEmulator> {
-  const { app, control } = buildEmulatorServer(options);
+  const mode = serverModeOf(options.servers);
+  const servers = mode === 'postgres' ? await PostgresInstanceServers.prepare(options.logger) : undefined;
+  const { app, control } = buildEmulatorServer({
+    ...options,
+    ...(servers ? { instanceServers: servers } : {}),
+  });
+  if (servers) app.addHook('onClose', () => servers.close());
   const host = options.host ?? '127.0.0.1';
-  await app.listen({ port: options.port ?? 0, host });
+  try {
+    await app.listen({ port: options.port ?? 0, host });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -103,6 +137,8 @@ export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promis
     },
     state: control.state,
     control,
+    servers: mode,
+    caPem: servers?.caPem,
     setFaults: (patch) => control.setFaults(patch),
     setDelays: (patch) => control.setDelays(patch),
     calls: () => control.calls(),

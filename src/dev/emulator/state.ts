@@ -89,6 +89,16 @@ export class EmulatorState {
     this.snapshotIds.add(snapshot.identifier);
   }
 
+  removeSnapshot(identifier: string): void {
+    this.snapshots.delete(identifier);
+    this.snapshotIds.delete(identifier);
+  }
+
+  /** A retained automated backup, by the resource id of the deleted instance. */
+  getRetainedBackup(resourceId: string): DbAutomatedBackup | undefined {
+    return this.retainedBackups.get(resourceId);
+  }
+
   listSnapshots(): DbSnapshot[] {
     return this.snapshotIds
       .pageAfter(undefined, Number.MAX_SAFE_INTEGER)

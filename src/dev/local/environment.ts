@@ -2,11 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { CRD_NAME, POLICY_CRD_NAME } from '../../api/constants.js';
-import { buildCrd, buildPolicyCrd } from '../../api/crd.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GROUP, PLURAL } from '../../api/constants.js';
+import { buildAllCrds, buildCrd } from '../../api/crd.js';
 import { type RunFlags, type RunningOperator, startOperator } from '../../operator.js';
 import { makeDevCerts } from '../control-plane/certs.js';
-import { type RdsEmulator, type StateDelays, startRdsEmulator } from '../emulator/index.js';
+import { type RdsEmulator, type ServerMode, type StateDelays, startRdsEmulator } from '../emulator/index.js';
 import {
   type ControlPlane,
   type ControlPlaneUser,
@@ -29,7 +30,7 @@ export interface LocalEnvironmentOptions {
   /** Users (besides the admin) the API server authenticates by token; see `controlPlane.tokens`. */
   users?: ControlPlaneUser[];
   /** Start the RDS emulator and point the operator at it (AWS_ENDPOINT_URL_RDS). */
-  rdsEmulator?: { delays?: Partial<StateDelays> };
+  rdsEmulator?: { delays?: Partial<StateDelays>; servers?: ServerMode };
   log?: (line: string) => void;
 }
 
@@ -52,6 +53,25 @@ export function toYamlDocuments(manifest: object | object[] | string): string {
   if (typeof manifest === 'string') return manifest;
   const items = Array.isArray(manifest) ? manifest : [manifest];
   return items.map((item) => stringify(item, { lineWidth: 0 })).join('---\n');
+}
+
+/**
+ * Waits for a CRD to be Established. Right after it is created `kubectl wait` can find no conditions
+ * at all yet, and says so as an error ("status.conditions accessor error"): that is asked again.
+ */
+async function waitEstablished(
+  kubectl: (args: string[]) => Promise<KubectlResult>,
+  name: string,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${name}`]);
+    if (result.code === 0) return;
+    if (attempt >= 20 || !/accessor error/.test(result.stderr)) {
+      await mustSucceed(result, `waiting for the ${name} CRD`);
+      return;
+    }
+    await sleep(250);
+  }
 }
 
 async function mustSucceed(result: KubectlResult, what: string): Promise<KubectlResult> {
@@ -93,6 +113,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       emulator = await startRdsEmulator({
         port: 0,
         ...(opts.rdsEmulator.delays ? { delays: opts.rdsEmulator.delays } : {}),
+        ...(opts.rdsEmulator.servers ? { servers: opts.rdsEmulator.servers } : {}),
       });
       stops.unshift(() => emulator!.close());
       // The SDK's default chain reads these; the emulator accepts any credentials.
@@ -109,20 +130,19 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const [webhookPort] = webhooksOn ? await freeLoopbackPorts(1) : [];
     const webhookUrl = webhookPort ? `https://127.0.0.1:${webhookPort}` : undefined;
 
-    const installCrd = async (versions: Array<'v1alpha1' | 'v1beta1'>) => {
-      const crd = buildCrd({ versions, ...(webhookUrl ? { webhookUrl, caBundle } : {}) });
-      await mustSucceed(await apply(crd), 'installing the CRD');
-      await mustSucceed(
-        await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD_NAME}`]),
-        'waiting for the CRD',
-      );
+    const crdOptions = (versions: Array<'v1alpha1' | 'v1beta1'>) => ({
+      versions,
+      ...(webhookUrl ? { webhookUrl, caBundle } : {}),
+    });
+    const install = async ({ plural, crd }: { plural: string; crd: object }) => {
+      await mustSucceed(await apply(crd), `installing the ${plural} CRD`);
+      await waitEstablished(kubectl, `${plural}.${GROUP}`);
     };
-    await installCrd(opts.crdVersions ?? ['v1alpha1', 'v1beta1']);
-    await mustSucceed(await apply(buildPolicyCrd()), 'installing the PostgresDBPolicy CRD');
-    await mustSucceed(
-      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${POLICY_CRD_NAME}`]),
-      'waiting for the PostgresDBPolicy CRD',
-    );
+    /** PostgresDB's CRD, serving these versions (tests of version upgrades install it again). */
+    const installCrd = (versions: Array<'v1alpha1' | 'v1beta1'>) =>
+      install({ plural: PLURAL, crd: buildCrd(crdOptions(versions)) });
+    for (const crd of buildAllCrds(crdOptions(opts.crdVersions ?? ['v1alpha1', 'v1beta1'])))
+      await install(crd);
     if (webhookUrl && (opts.admissionWebhooks ?? true)) {
       await mustSucceed(
         await apply(buildWebhookConfigurations({ url: webhookUrl, caBundle })),

@@ -1,7 +1,9 @@
 // The generated CustomResourceDefinition: versions, conversion, names, printer columns, and
 // structural, fully described schemas generated from the TypeBox types.
 import t from 'tap';
-import { buildCrd } from '../../../src/api/crd.js';
+import { buildCrd, buildDatabaseCrd, buildPolicyCrd, buildSnapshotCrd } from '../../../src/api/crd.js';
+import { SPEC_BOUNDS } from '../../../src/api/crd-bounds.js';
+import { PostgresDatabaseSpec } from '../../../src/api/postgres-database.js';
 import * as v1alpha1 from '../../../src/api/v1alpha1.js';
 import * as v1beta1 from '../../../src/api/v1beta1.js';
 
@@ -140,9 +142,23 @@ t.test('printer columns of v1beta1 (api.md: Class, Storage, Phase, Ready, Endpoi
   }
 });
 
-for (const name of ['v1alpha1', 'v1beta1']) {
+const databaseCrd = buildDatabaseCrd() as unknown as Crd;
+const policyCrd = buildPolicyCrd() as unknown as Crd;
+const snapshotCrd = buildSnapshotCrd() as unknown as Crd;
+const onlySchema = (of: Crd) => (of.spec.versions[0] as Version).schema.openAPIV3Schema;
+
+// Each schema the CRDs carry, and how many properties it has at least (a walk that finds fewer is broken).
+const SCHEMAS: Array<[string, () => Json, number]> = [
+  ['v1alpha1', () => schemaOf('v1alpha1'), 8],
+  ['v1beta1', () => schemaOf('v1beta1'), 40],
+  ['PostgresDatabase', () => onlySchema(databaseCrd), 25],
+  ['PostgresDBPolicy', () => onlySchema(policyCrd), 30],
+  ['PostgresDBSnapshot', () => onlySchema(snapshotCrd), 15],
+];
+
+for (const [name, schemaOfKind, least] of SCHEMAS) {
   t.test(`${name}: every property has a description`, async (t) => {
-    const schema = schemaOf(name);
+    const schema = schemaOfKind();
     t.ok(typeof schema.description === 'string' && schema.description.trim() !== '', 'the root is described');
     let count = 0;
     for (const [path, node] of properties(schema)) {
@@ -158,11 +174,11 @@ for (const name of ['v1alpha1', 'v1beta1']) {
         `${path} has a description`,
       );
     }
-    t.ok(count > (name === 'v1beta1' ? 40 : 8), `walked ${count} properties`);
+    t.ok(count > least, `walked ${count} properties`);
   });
 
   t.test(`${name}: the schema is structural`, async (t) => {
-    const schema = schemaOf(name);
+    const schema = schemaOfKind();
     t.equal(schema.type, 'object');
     for (const [path, node] of nodes(schema)) {
       const intOrString = node['x-kubernetes-int-or-string'] === true;
@@ -242,7 +258,11 @@ t.test('generated from the TypeBox schemas the code uses (one source of truth)',
   const policy = (spec('v1beta1').properties as Record<string, Json>).deletionPolicy as Json;
   t.same(policy.enum, ['Delete', 'Snapshot', 'Retain']);
   const tags = (spec('v1beta1').properties as Record<string, Json>).tags as Json;
-  t.same(tags.additionalProperties, { type: 'string' }, 'a record becomes additionalProperties');
+  t.same(
+    tags.additionalProperties,
+    { type: 'string', maxLength: 256 },
+    'a record becomes additionalProperties',
+  );
   const status = (schemaOf('v1beta1').properties as Record<string, Json>).status as Json;
   t.same(((status.properties as Record<string, Json>).phase as Json).enum, [
     'Pending',
@@ -256,5 +276,140 @@ t.test('generated from the TypeBox schemas the code uses (one source of truth)',
     schemaOf('v1beta1').required,
     ['spec'],
     'apiVersion, kind and metadata are the API server’s business',
+  );
+});
+
+t.test('PostgresDatabase: namespaced, one version, status subresource, printer columns', async (t) => {
+  t.equal(databaseCrd.metadata.name, 'postgresdatabases.stow.dev');
+  t.equal(databaseCrd.spec.scope, 'Namespaced');
+  t.match(databaseCrd.spec.names, {
+    kind: 'PostgresDatabase',
+    plural: 'postgresdatabases',
+    singular: 'postgresdatabase',
+    listKind: 'PostgresDatabaseList',
+    shortNames: ['pgdatabase'],
+    categories: ['stow'],
+  });
+  t.notOk('conversion' in databaseCrd.spec, 'no conversion: one version');
+  const [only] = databaseCrd.spec.versions;
+  t.match(only, { name: 'v1beta1', served: true, storage: true, subresources: { status: {} } });
+  t.same(
+    only?.additionalPrinterColumns?.map((c) => [c.name, c.jsonPath, c.priority ?? 0]),
+    [
+      ['Instance', '.spec.instanceRef.name', 0],
+      ['Instance Namespace', '.spec.instanceRef.namespace', 1],
+      ['Database', '.spec.databaseName', 0],
+      ['Owner', '.spec.owner', 1],
+      ['Phase', '.status.phase', 0],
+      ['Ready', '.status.conditions[?(@.type=="Ready")].status', 0],
+      ['Age', '.metadata.creationTimestamp', 0],
+    ],
+  );
+  const spec = ((onlySchema(databaseCrd).properties as Record<string, Json>).spec ?? {}) as Json;
+  t.same(Object.keys(spec.properties as Json), Object.keys(PostgresDatabaseSpec.properties));
+  t.same(spec.required, ['instanceRef']);
+  const properties = spec.properties as Record<string, Json>;
+  t.same(properties.deletionPolicy?.enum, ['Retain', 'Drop']);
+  t.same(((properties.users?.items as Json).properties as Record<string, Json>).access?.enum, [
+    'readWrite',
+    'readOnly',
+  ]);
+});
+
+t.test('PostgresDBSnapshot: namespaced, one version, status subresource, printer columns', async (t) => {
+  t.equal(snapshotCrd.metadata.name, 'postgresdbsnapshots.stow.dev');
+  t.equal(snapshotCrd.spec.scope, 'Namespaced');
+  t.match(snapshotCrd.spec.names, {
+    kind: 'PostgresDBSnapshot',
+    plural: 'postgresdbsnapshots',
+    singular: 'postgresdbsnapshot',
+    listKind: 'PostgresDBSnapshotList',
+    shortNames: ['pgsnapshot'],
+    categories: ['stow'],
+  });
+  t.notOk('conversion' in snapshotCrd.spec, 'no conversion: one version');
+  const [only] = snapshotCrd.spec.versions;
+  t.match(only, { name: 'v1beta1', served: true, storage: true, subresources: { status: {} } });
+  t.same(
+    only?.additionalPrinterColumns?.map((c) => [c.name, c.jsonPath, c.priority ?? 0]),
+    [
+      ['Source', '.spec.postgresDBRef.name', 0],
+      ['Phase', '.status.phase', 0],
+      ['Size', '.status.sizeGiB', 0],
+      ['Engine', '.status.engineVersion', 1],
+      ['Identifier', '.status.snapshotIdentifier', 1],
+      ['Deletion', '.spec.deletionPolicy', 0],
+      ['Ready', '.status.conditions[?(@.type=="Ready")].status', 0],
+      ['Age', '.metadata.creationTimestamp', 0],
+    ],
+  );
+  const spec = ((onlySchema(snapshotCrd).properties as Record<string, Json>).spec ?? {}) as Json;
+  t.same(spec.required, ['postgresDBRef']);
+  t.same((spec.properties as Record<string, Json>).deletionPolicy?.enum, ['Retain', 'Delete']);
+  const status = ((onlySchema(snapshotCrd).properties as Record<string, Json>).status ?? {}) as Json;
+  for (const field of [
+    'phase',
+    'snapshotIdentifier',
+    'creationTime',
+    'sizeGiB',
+    'engineVersion',
+    'conditions',
+  ])
+    t.ok((status.properties as Record<string, Json>)[field], `status.${field}`);
+});
+
+t.test(
+  'PostgresDB v1beta1: spec.restoreFrom offers a snapshot, an RDS snapshot or a point in time',
+  async (t) => {
+    const spec = (schemaOf('v1beta1').properties as Record<string, Json>).spec as Json;
+    const restoreFrom = (spec.properties as Record<string, Json>).restoreFrom as Json;
+    t.same(Object.keys(restoreFrom.properties as Json), ['snapshot', 'rdsSnapshotIdentifier', 'pointInTime']);
+    const pointInTime = (restoreFrom.properties as Record<string, Json>).pointInTime as Json;
+    t.same(pointInTime.required, ['postgresDBRef']);
+  },
+);
+
+t.test('PostgresDBPolicy: spec.sharing needs a namespace selector', async (t) => {
+  const spec = ((onlySchema(policyCrd).properties as Record<string, Json>).spec ?? {}) as Json;
+  const sharing = (spec.properties as Record<string, Json>).sharing as Json;
+  t.same(Object.keys(sharing.properties as Json), ['namespaceSelector', 'instances', 'extensions']);
+  t.same(sharing.required, ['namespaceSelector']);
+});
+
+t.test('every printer column has a description (kubectl get -o wide, kubectl explain)', async (t) => {
+  for (const v of crd.spec.versions) {
+    for (const column of v.additionalPrinterColumns ?? []) {
+      const { description } = column as { description?: string };
+      t.ok(typeof description === 'string' && description.trim() !== '', `${v.name} ${column.name}`);
+    }
+  }
+});
+
+t.test('status.conditions is a map keyed by type', async (t) => {
+  const status = (schemaOf('v1beta1').properties as Record<string, Json>).status as Json;
+  const conditions = (status.properties as Record<string, Json>).conditions as Json;
+  t.equal(conditions['x-kubernetes-list-type'], 'map');
+  t.same(conditions['x-kubernetes-list-map-keys'], ['type']);
+  t.ok(((conditions.items as Json).required as string[]).includes('type'), 'the key is required');
+});
+
+t.test('v1beta1 spec carries the bounds of crd-bounds.ts, and only v1beta1 does', async (t) => {
+  const spec = (schemaOf('v1beta1').properties as Record<string, Json>).spec as Json;
+  const at = (path: string): Json =>
+    path.split('.').reduce((node, key) => {
+      if (key === '[]') return node.items as Json;
+      if (key === '*') return node.additionalProperties as Json;
+      return (node.properties as Record<string, Json>)[key] as Json;
+    }, spec);
+  for (const [path, keywords] of Object.entries(SPEC_BOUNDS)) t.match(at(path), keywords, path);
+  const bounded = [...nodes(spec)].filter(([, node]) =>
+    ['pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'maxProperties'].some((key) => key in node),
+  );
+  t.equal(bounded.length, Object.keys(SPEC_BOUNDS).length, 'no other bounds');
+  const alpha = [...nodes(schemaOf('v1alpha1'))].filter(([, node]) => 'pattern' in node || 'minimum' in node);
+  t.same(alpha, [], 'v1alpha1 (objects stored before any validation) has none');
+  t.notOk(
+    'pattern' in (v1beta1.PostgresDBSpec.properties.instanceClass as object),
+    'the admission schema stays without them',
   );
 });

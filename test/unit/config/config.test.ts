@@ -11,6 +11,7 @@ import {
   PACKAGE_CONFIG_DIR,
 } from '../../../src/config/load.js';
 import { validateCreate } from '../../../src/admission/rules/index.js';
+import { makeDevCerts } from '../../../src/dev/control-plane/certs.js';
 import { db } from '../../support/postgresdb.js';
 
 const shippedRules = parseYaml(readFileSync(join(PACKAGE_CONFIG_DIR, 'storage-rules.yaml'), 'utf8'));
@@ -61,6 +62,8 @@ t.test('the shipped configuration loads with the api.md defaults', async (t) => 
     requirePolicy: false,
     watchNamespaces: [],
     orphans: { action: 'report', graceSeconds: 86_400 },
+    accessCheck: { enabled: true, timeoutSeconds: 5, caBundle: '' },
+    awsCallBudget: { ratePerSecond: 20, burst: 40 },
     storageRules: shippedRules,
   });
   t.equal(DEFAULT_CONFIG_FILE, join(PACKAGE_CONFIG_DIR, 'operator.yaml'));
@@ -256,3 +259,35 @@ t.test('orphans: only reported unless snapshotAndDelete is configured explicitly
     'a grace period alone deletes nothing',
   );
 });
+
+t.test(
+  'accessCheck: on by default; a CA bundle must hold certificates; the timeout is bounded',
+  async (t) => {
+    const ca = (await makeDevCerts(t.testdir())).caPem;
+    const dir = t.testdir({
+      'off.yaml': 'accessCheck: { enabled: false }\n',
+      'ca.yaml': `accessCheck:\n  caBundle: |\n${ca.replace(/^/gm, '    ')}`,
+      'bad.yaml': 'accessCheck: { caBundle: "not a certificate", timeoutSeconds: 0, retries: 3 }\n',
+      'garbled.yaml':
+        'accessCheck:\n  caBundle: "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"\n',
+    });
+    t.same(loadConfig(join(dir, 'off.yaml')).accessCheck, {
+      enabled: false,
+      timeoutSeconds: 5,
+      caBundle: '',
+    });
+    t.equal(loadConfig(join(dir, 'ca.yaml')).accessCheck.caBundle.trim(), ca.trim());
+    const message = failure(t, join(dir, 'bad.yaml'));
+    t.match(message, '  accessCheck.timeoutSeconds: ');
+    t.match(message, '  accessCheck.retries: Unexpected property (got 3)');
+    t.match(
+      failure(t, join(dir, 'garbled.yaml')),
+      '  accessCheck.caBundle: certificate 1 of 1 does not parse',
+    );
+    const notPem = t.testdir({ 'operator.yaml': 'accessCheck: { caBundle: "not a certificate" }\n' });
+    t.match(
+      failure(t, join(notPem, 'operator.yaml')),
+      '  accessCheck.caBundle: must hold PEM certificates (-----BEGIN CERTIFICATE-----)',
+    );
+  },
+);

@@ -31,6 +31,8 @@ const config = {
   reconcileConcurrency: 4,
   requirePolicy: false,
   orphans: { action: 'report', graceSeconds: 86_400 },
+  accessCheck: { enabled: true, timeoutSeconds: 5, caBundle: '' },
+  awsCallBudget: { ratePerSecond: 20, burst: 40 },
   storageRules: {} as OperatorConfig['storageRules'],
 } satisfies OperatorConfig;
 

@@ -34,29 +34,21 @@ import {
   validMark,
 } from '../../../src/controller/orphans.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { rdsInstance } from '../../support/rds-instance.js';
 
 const NOW = new Date('2026-11-21T12:00:00.000Z');
 const HOUR = 3_600_000;
 
 function instance(overrides: Partial<RdsInstance> = {}, tags: Record<string, string> = {}): RdsInstance {
+  const { endpoint: _endpoint, ...withoutEndpoint } = rdsInstance();
   return {
+    ...withoutEndpoint,
     identifier: 'stow-apps-orders-1a2b3c4d',
     arn: 'arn:aws:rds:us-east-1:123456789012:db:stow-apps-orders-1a2b3c4d',
     resourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXYZ',
     createdAt: '2026-01-01T00:00:00.000Z',
-    status: 'available',
-    instanceClass: 'db.t3.small',
     engineVersion: '16.8',
-    allocatedStorageGiB: 20,
-    storageType: 'gp3',
-    multiAZ: false,
     masterUsername: 'stow_admin',
-    backupRetentionDays: 7,
-    deletionProtection: false,
-    publiclyAccessible: false,
-    storageEncrypted: true,
-    securityGroupIds: [],
-    pending: {},
     ...overrides,
     tags: {
       [TAG_CLUSTER]: 'itest',

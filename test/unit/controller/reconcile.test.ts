@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ANNOTATION_IDENTIFIER, FINALIZER, TAG_MANAGED_BY } from '../../../src/api/constants.js';
+import type { PostgresDBSnapshot } from '../../../src/api/postgres-db-snapshot.js';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import { RdsError } from '../../../src/aws/errors.js';
 import type {
@@ -7,11 +8,14 @@ import type {
   CreateSnapshotInput,
   DeleteInstanceInput,
   InstanceModifications,
+  PointInTime,
   RdsGateway,
   RdsInstance,
   RdsSnapshot,
+  RestoreInstanceInput,
 } from '../../../src/aws/types.js';
 import type { OperatorConfig } from '../../../src/config/schema.js';
+import type { AccessVerdict, AccessVerdicts } from '../../../src/controller/access-check.js';
 import { decodeSecretData } from '../../../src/controller/connection-secret.js';
 import type { KubeOps, ReconcilerContext } from '../../../src/controller/context.js';
 import type { EventSink } from '../../../src/controller/context.js';
@@ -114,6 +118,41 @@ class FakeRds implements RdsGateway {
     this.calls.push('describeSnapshot');
     return this.snapshots.get(id);
   }
+  async listSnapshotsPage() {
+    return { snapshots: [...this.snapshots.values()] };
+  }
+  async deleteSnapshot(id: string) {
+    this.calls.push(`deleteSnapshot:${id}`);
+    const snapshot = this.snapshots.get(id)!;
+    this.snapshots.delete(id);
+    return snapshot;
+  }
+  async restoreFromSnapshot(snapshotIdentifier: string, input: RestoreInstanceInput) {
+    this.calls.push(`restore:${snapshotIdentifier}`);
+    return this.restored(input);
+  }
+  async restoreToPointInTime(source: PointInTime, input: RestoreInstanceInput) {
+    this.calls.push(`restoreToPointInTime:${source.sourceInstanceIdentifier}@${source.time ?? 'latest'}`);
+    return this.restored(input);
+  }
+  /** A restored instance: the source's master user and password (here, fixed ones). */
+  private restored(input: RestoreInstanceInput) {
+    const instance: RdsInstance = {
+      ...input,
+      arn: `arn:aws:rds:us-east-1:1:db:${input.identifier}`,
+      status: 'creating',
+      engineVersion: '15.7',
+      masterUsername: 'source_admin',
+      databaseName: 'source',
+      storageEncrypted: true,
+      securityGroupIds: input.securityGroupIds ?? [],
+      pending: {},
+      tags: { ...input.tags },
+    };
+    this.instances.set(input.identifier, instance);
+    this.passwords.set(input.identifier, 'the-source-password');
+    return structuredClone(instance);
+  }
   async addTags(arn: string, tags: Record<string, string>) {
     this.calls.push('addTags');
     const instance = [...this.instances.values()].find((i) => i.arn === arn)!;
@@ -156,6 +195,7 @@ class FakeKube implements KubeOps {
   readonly objects = new Map<string, PostgresDB>();
   readonly secrets = new Map<string, Secret>();
   readonly services = new Map<string, Service>();
+  readonly snapshots = new Map<string, PostgresDBSnapshot>();
   readonly writes: string[] = [];
   private rv = 1;
 
@@ -200,6 +240,22 @@ class FakeKube implements KubeOps {
     this.services.set(service.metadata.name, structuredClone(service));
     return structuredClone(service);
   }
+  async getPostgresDB(_ns: string, name: string) {
+    return structuredClone(this.objects.get(name));
+  }
+  async getPostgresDBSnapshot(_ns: string, name: string) {
+    return structuredClone(this.snapshots.get(name));
+  }
+  async createPostgresDBSnapshot(object: PostgresDBSnapshot) {
+    this.writes.push('create postgresdbsnapshot');
+    const name = object.metadata.name!;
+    if (this.snapshots.has(name)) throw new KubeApiError(409, 'AlreadyExists', 'exists');
+    this.snapshots.set(
+      name,
+      structuredClone({ ...object, metadata: { ...object.metadata, uid: `uid-${name}` } }),
+    );
+    return structuredClone(this.snapshots.get(name)!);
+  }
   async patchService(_ns: string, name: string, patch: unknown) {
     this.writes.push('patch service');
     mergeInto(
@@ -216,7 +272,7 @@ interface RecordedEvent {
   message: string;
 }
 
-function setup(options: { policies?: PolicySource } = {}) {
+function setup(options: { policies?: PolicySource; access?: AccessVerdicts } = {}) {
   const rds = new FakeRds();
   const kube = new FakeKube();
   const events: RecordedEvent[] = [];
@@ -235,6 +291,7 @@ function setup(options: { policies?: PolicySource } = {}) {
     policies: options.policies ?? NO_POLICIES,
     logger: silentLogger(),
     pollIntervalMs: 1000,
+    ...(options.access ? { access: options.access } : {}),
     now: () => new Date('2025-01-01T00:00:00Z'),
   };
   const signal = new AbortController().signal;
@@ -287,7 +344,11 @@ t.test('create: finalizer, Secret with the password before the instance, then Re
   const first = await live('orders');
   t.same(first, { requeueAfterMs: 1000 }, 'polls while creating');
   t.same(kube.writes.slice(0, 2), ['patch postgresdb', 'create secret'], 'finalizer, then Secret');
-  t.same(rds.calls, ['describe', 'create'], 'looked up before creating');
+  t.same(
+    rds.calls,
+    ['create'],
+    'a new resource is not looked up: CreateDBInstance says if the name is taken',
+  );
   const id = identifier('orders');
   const secret = decodeSecretData(kube.secrets.get('orders'));
   t.equal(rds.passwords.get(id), secret.password, 'instance got the Secret password');
@@ -327,6 +388,90 @@ t.test('create: finalizer, Secret with the password before the instance, then Re
   t.equal(kube.writes.length, writesBefore, 'steady state: no Kubernetes write');
   t.equal(rds.mutatingCalls().length, rdsBefore, 'steady state: no RDS write');
   t.equal(events.length, 2, 'no new event');
+});
+
+/** Answers every check with `verdict` at once, and records what was asked. */
+function fixedVerdicts(verdict: AccessVerdict | undefined) {
+  const asked: Array<{ key: string; password: string; address: string; wait: boolean }> = [];
+  const access: AccessVerdicts = {
+    async verdict(key, target, _generation, { wait }) {
+      asked.push({ key, password: target.password, address: target.address, wait });
+      return verdict;
+    },
+  };
+  return { access, asked };
+}
+
+t.test('access check: once Ready, its verdict lands in the same status write', async (t) => {
+  const { access, asked } = fixedVerdicts({ status: 'True', reason: 'Connected', message: 'Connected' });
+  const { rds, kube, events, add, live, identifier } = setup({ access });
+  add('orders');
+  await live('orders');
+  t.same(asked, [], 'not while the instance is creating');
+  t.notOk(condition(kube.objects.get('orders'), 'Connectable'));
+
+  const id = identifier('orders');
+  rds.becomeAvailable(id);
+  const statusWrites = () => kube.writes.filter((w) => w === 'patch status').length;
+  const before = statusWrites();
+  await live('orders');
+  t.equal(statusWrites(), before + 1, 'Ready and Connectable in one write');
+  const ready = kube.objects.get('orders')!;
+  t.match(condition(ready, 'Ready'), { status: 'True' });
+  t.match(condition(ready, 'Connectable'), { status: 'True', reason: 'Connected', observedGeneration: 1 });
+  const secret = decodeSecretData(kube.secrets.get('orders'));
+  t.match(asked, [{ key: 'shop/orders', password: secret.password, address: secret.host, wait: true }]);
+
+  const writes = kube.writes.length;
+  await live('orders');
+  t.equal(kube.writes.length, writes, 'the same verdict again: nothing written');
+  t.equal(asked.at(-1)?.wait, false, 'with a condition in status, no reconcile waits for a check');
+  t.notOk(events.some((e) => e.reason === 'NotConnectable'));
+});
+
+t.test('access check: False gives one Warning per reason; checking keeps the last verdict', async (t) => {
+  const failed = { status: 'False', reason: 'AuthenticationFailed', message: 'refused' } as const;
+  const checks = fixedVerdicts(failed);
+  const { rds, kube, events, add, live, identifier } = setup({ access: checks.access });
+  add('orders');
+  await live('orders');
+  rds.becomeAvailable(identifier('orders'));
+  await live('orders');
+  await live('orders');
+  t.match(condition(kube.objects.get('orders'), 'Connectable'), failed);
+  const warnings = events.filter((e) => e.reason === 'NotConnectable');
+  t.match(warnings, [{ type: 'Warning', message: 'AuthenticationFailed: refused' }], 'once');
+  t.match(condition(kube.objects.get('orders'), 'Ready'), { status: 'True' }, 'Ready is about RDS only');
+
+  const pending = setup({ access: fixedVerdicts(undefined).access });
+  pending.add('fresh');
+  await pending.live('fresh');
+  pending.rds.becomeAvailable(pending.identifier('fresh'));
+  await pending.live('fresh');
+  t.match(
+    condition(pending.kube.objects.get('fresh'), 'Connectable'),
+    { status: 'Unknown', reason: 'Checking' },
+    'a first check still running: Unknown',
+  );
+});
+
+t.test('access check off: no condition, and a condition left from before is removed', async (t) => {
+  const { rds, kube, add, live, identifier } = setup();
+  add('orders');
+  await live('orders');
+  rds.becomeAvailable(identifier('orders'));
+  await live('orders');
+  const object = kube.objects.get('orders')!;
+  t.notOk(condition(object, 'Connectable'));
+  object.status!.conditions!.push({
+    type: 'Connectable',
+    status: 'True',
+    reason: 'Connected',
+    message: 'Connected',
+    lastTransitionTime: '2025-01-01T00:00:00Z',
+  });
+  await live('orders');
+  t.notOk(condition(kube.objects.get('orders'), 'Connectable'));
 });
 
 t.test(
@@ -381,14 +526,7 @@ t.test('DBInstanceAlreadyExists: own instance taken, another one refused', async
   const { rds, kube, add, live, identifier, events } = setup();
   const object = add('orders');
   const id = identifier('orders');
-  // Describe misses it (e.g. eventual consistency), create then collides.
-  const describe = rds.describeInstance.bind(rds);
-  let hide = true;
-  rds.describeInstance = async (x: string) => {
-    if (!hide) return describe(x);
-    hide = false;
-    return undefined;
-  };
+  // A new resource is not looked up first (or a lookup missed it): create then collides.
   await rds.createInstance({
     ...baseInput(id),
     tags: ownershipTags({
@@ -403,7 +541,6 @@ t.test('DBInstanceAlreadyExists: own instance taken, another one refused', async
 
   add('billing');
   const billingId = identifier('billing');
-  hide = true;
   await rds.createInstance({
     ...baseInput(billingId),
     tags: { 'stow.dev/managed-by': 'stow', 'stow.dev/uid': 'intruder', 'stow.dev/cluster': 'unit' },
@@ -411,6 +548,16 @@ t.test('DBInstanceAlreadyExists: own instance taken, another one refused', async
   await live('billing');
   t.match(condition(kube.objects.get('billing'), 'Synced'), { status: 'False', reason: 'AdoptionRefused' });
   t.ok(events.some((e) => e.type === 'Warning' && e.reason === 'AdoptionRefused'));
+  t.match(condition(kube.objects.get('billing'), 'Synced')?.message, /belongs to/);
+
+  add('ledger');
+  await rds.createInstance({ ...baseInput(identifier('ledger')), tags: {} });
+  await live('ledger');
+  t.match(
+    condition(kube.objects.get('ledger'), 'Synced'),
+    { status: 'False', reason: 'AdoptionRefused', message: /not managed by stow; to adopt it/ },
+    'an instance Stow does not manage is named as such, with how to adopt it',
+  );
 });
 
 function baseInput(identifier: string): CreateInstanceInput {
@@ -661,11 +808,11 @@ t.test('a listed observation only confirms; any write reads afresh', async (t) =
 });
 
 t.test('deletion policies', async (t) => {
-  for (const [policy, expected, keepAfterDeletion, deletesBackups] of [
-    ['Delete', 'delete', undefined, true],
-    ['Delete', 'delete', true, false],
-    ['Snapshot', 'delete+snapshot:', undefined, false],
-    ['Snapshot', 'delete+snapshot:', false, true],
+  for (const [policy, keepAfterDeletion, deletesBackups] of [
+    ['Delete', undefined, true],
+    ['Delete', true, false],
+    ['Snapshot', undefined, false],
+    ['Snapshot', false, true],
   ] as const) {
     const { rds, kube, add, live, deletion, identifier, events } = setup();
     add('orders', {
@@ -677,11 +824,32 @@ t.test('deletion policies', async (t) => {
     rds.becomeAvailable(id);
     await live('orders');
     kube.objects.get('orders')!.metadata.deletionTimestamp = '2025-01-01T00:00:00Z';
+    if (policy === 'Snapshot') {
+      // What the PostgresDBSnapshot controller does with the object the deletion creates.
+      t.same(await deletion('orders'), { requeueAfterMs: 1000 }, 'Snapshot: waits for the final snapshot');
+      t.notOk(
+        rds.calls.some((c) => c.startsWith('delete')),
+        'nothing deleted before the snapshot',
+      );
+      const final = kube.snapshots.get('orders-final-uidorder');
+      t.equal(final?.spec.deletionPolicy, 'Retain', 'the final snapshot is a PostgresDBSnapshot, kept');
+      t.equal(final?.metadata.annotations?.['stow.dev/identifier'], `${id}-final-uidorder`);
+      t.ok(events.some((e) => e.reason === 'FinalSnapshot'));
+      await rds.createSnapshot({
+        instanceIdentifier: id,
+        snapshotIdentifier: `${id}-final-uidorder`,
+        tags: {},
+      });
+      t.same(await deletion('orders'), { requeueAfterMs: 1000 }, 'Snapshot: waits while it is creating');
+      t.match(condition(kube.objects.get('orders'), 'Ready')?.message, /Waiting for the final snapshot/);
+      t.notOk(
+        rds.calls.some((c) => c.startsWith('delete')),
+        'nothing deleted while it is creating',
+      );
+      rds.snapshots.get(`${id}-final-uidorder`)!.status = 'available';
+    }
     t.same(await deletion('orders'), { requeueAfterMs: 1000 }, `${policy}: polls while deleting`);
-    t.ok(
-      rds.calls.some((c) => c.startsWith(expected)),
-      `${policy}: ${rds.calls.join(',')}`,
-    );
+    t.ok(rds.calls.includes('delete'), `${policy}: ${rds.calls.join(',')}`);
     t.ok(
       kube.objects.get('orders')?.metadata.finalizers?.includes(FINALIZER),
       'finalizer kept while RDS deletes',
@@ -689,6 +857,11 @@ t.test('deletion policies', async (t) => {
     t.equal(kube.objects.get('orders')?.status?.phase, 'Deleting');
     await deletion('orders');
     t.equal(rds.calls.filter((c) => c.startsWith('delete')).length, 1, 'delete asked once');
+    t.equal(
+      rds.deletions[0]?.finalSnapshotIdentifier,
+      undefined,
+      'RDS is never asked for its own final snapshot',
+    );
     t.equal(
       rds.deletions[0]?.deleteAutomatedBackups,
       deletesBackups,
@@ -704,12 +877,34 @@ t.test('deletion policies', async (t) => {
       kube.objects.get('orders')?.metadata.finalizers?.includes(FINALIZER),
       'finalizer removed once gone',
     );
-    if (policy === 'Snapshot') {
-      t.ok(rds.snapshots.has(`${id}-final-uidorder`), [...rds.snapshots.keys()].join());
-      t.ok(events.some((e) => e.reason === 'SnapshotTaken'));
-    }
+    if (policy === 'Snapshot') t.ok(events.some((e) => e.reason === 'SnapshotTaken'));
     t.ok(events.some((e) => e.reason === 'Deleted'));
   }
+});
+
+t.test('a failed final snapshot keeps the instance and the resource, and says why once', async (t) => {
+  const { rds, kube, add, live, deletion, identifier, events } = setup();
+  add('orders', { deletionPolicy: 'Snapshot' });
+  await live('orders');
+  const id = identifier('orders');
+  rds.becomeAvailable(id);
+  await live('orders');
+  kube.objects.get('orders')!.metadata.deletionTimestamp = '2025-01-01T00:00:00Z';
+  await deletion('orders');
+  await rds.createSnapshot({ instanceIdentifier: id, snapshotIdentifier: `${id}-final-uidorder`, tags: {} });
+  rds.snapshots.get(`${id}-final-uidorder`)!.status = 'failed';
+  for (let poll = 0; poll < 3; poll++)
+    t.same(await deletion('orders'), { requeueAfterMs: 1000 }, 'polled: a retry is noticed');
+  t.notOk(
+    rds.calls.some((c) => c.startsWith('delete')),
+    'the instance is not deleted',
+  );
+  t.ok(kube.objects.get('orders')?.metadata.finalizers?.includes(FINALIZER), 'the resource stays');
+  const synced = condition(kube.objects.get('orders'), 'Synced');
+  t.match(synced, { status: 'False', reason: 'FinalSnapshotFailed' });
+  t.match(synced?.message, /is failed, so the instance is not deleted/);
+  t.match(synced?.message, /Delete PostgresDBSnapshot orders-final-uidorder/);
+  t.equal(events.filter((e) => e.reason === 'FinalSnapshotFailed').length, 1, 'one Warning, not one a poll');
 });
 
 t.test('Retain leaves the instance and releases it', async (t) => {
@@ -760,4 +955,239 @@ t.test('no secret value in events, status or errors', async (t) => {
   const password = decodeSecretData(kube.secrets.get('orders')).password!;
   const visible = JSON.stringify({ events, status: kube.objects.get('orders')?.status });
   t.notOk(visible.includes(password));
+});
+
+/** A PostgresDB `orders` Ready on an available instance, its password, and the setup. */
+async function readyOrders() {
+  const setupResult = setup();
+  const { rds, kube, add, live, identifier } = setupResult;
+  add('orders');
+  await live('orders');
+  const id = identifier('orders');
+  rds.becomeAvailable(id);
+  await live('orders');
+  const password = decodeSecretData(kube.secrets.get('orders')).password!;
+  const askRotation = (value: string) => {
+    kube.objects.get('orders')!.metadata.annotations = { 'stow.dev/rotate-password': value };
+  };
+  return { ...setupResult, id, password, askRotation };
+}
+
+t.test(
+  'master rotation: the new password is pending in the Secret, set through RDS, then promoted',
+  async (t) => {
+    const { rds, kube, events, live, id, password, askRotation } = await readyOrders();
+    askRotation('2026-01-01T00:00:00Z');
+    t.same(await live('orders'), {}, 'the fake RDS stays available');
+    let data = decodeSecretData(kube.secrets.get('orders'));
+    const pending = data['pending-password']!;
+    t.equal(data.password, password, 'the Secret keeps the current password');
+    t.equal(rds.passwords.get(id), pending, 'RDS was sent the pending one');
+    t.equal(kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-rotation'], 'sent');
+
+    rds.instances.get(id)!.pending.masterUserPassword = true;
+    await live('orders');
+    t.equal(decodeSecretData(kube.secrets.get('orders')).password, password, 'not while RDS applies it');
+
+    delete rds.instances.get(id)!.pending.masterUserPassword;
+    await live('orders');
+    data = decodeSecretData(kube.secrets.get('orders'));
+    t.equal(data.password, pending, 'promoted once RDS has applied it');
+    t.equal(data.DB_PASSWORD, pending);
+    t.match(data.uri, `:${pending}@`);
+    t.notOk(data['pending-password']);
+    t.match(kube.secrets.get('orders')?.metadata.annotations, {
+      'stow.dev/password-rotation-request': '2026-01-01T00:00:00Z',
+      'stow.dev/password-rotated-at': '2025-01-01T00:00:00.000Z',
+    });
+    t.notOk(kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-rotation']);
+    t.same(
+      events.map((event) => event.reason).filter((reason) => reason.startsWith('Password')),
+      ['PasswordRotating', 'PasswordRotated'],
+    );
+    const modifies = rds.calls.filter((call) => call === 'modify').length;
+    await live('orders');
+    t.equal(
+      rds.calls.filter((call) => call === 'modify').length,
+      modifies,
+      'the same request: no new rotation',
+    );
+    t.notOk(JSON.stringify({ events, status: kube.objects.get('orders')?.status }).includes(pending));
+  },
+);
+
+t.test('master rotation: a crash after ModifyDBInstance sends the same password again', async (t) => {
+  const { rds, kube, live, id, password, askRotation } = await readyOrders();
+  askRotation('r1');
+  const patchSecret = kube.patchSecret.bind(kube);
+  kube.patchSecret = async (namespace, name, patch) => {
+    if (JSON.stringify(patch).includes('"sent"')) throw new KubeApiError(503, 'ServiceUnavailable', 'gone');
+    return patchSecret(namespace, name, patch);
+  };
+  await t.rejects(live('orders'), /gone/, 'the mark could not be written');
+  const pending = decodeSecretData(kube.secrets.get('orders'))['pending-password']!;
+  t.equal(rds.passwords.get(id), pending);
+  t.equal(
+    decodeSecretData(kube.secrets.get('orders')).password,
+    password,
+    'a working pair: pending is RDS’s',
+  );
+  kube.patchSecret = patchSecret;
+  await live('orders');
+  t.equal(rds.passwords.get(id), pending, 'sent again: the same password');
+  await live('orders');
+  t.equal(decodeSecretData(kube.secrets.get('orders')).password, pending);
+});
+
+t.test('master rotation on schedule: everyDays after the last one', async (t) => {
+  const { rds, kube, context, live, id, password } = await readyOrders();
+  kube.objects.get('orders')!.spec.passwordRotation = { everyDays: 30 };
+  t.equal(
+    kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-rotated-at'],
+    '2025-01-01T00:00:00.000Z',
+    'a new Secret records when its password was set',
+  );
+  context.now = () => new Date('2025-01-30T00:00:00Z');
+  await live('orders');
+  t.equal(rds.passwords.get(id), password, 'not due after 29 days');
+  context.now = () => new Date('2025-01-31T00:00:00Z');
+  await live('orders');
+  await live('orders');
+  const data = decodeSecretData(kube.secrets.get('orders'));
+  t.not(data.password, password);
+  t.equal(rds.passwords.get(id), data.password);
+  t.equal(
+    kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-rotated-at'],
+    '2025-01-31T00:00:00.000Z',
+  );
+});
+
+function availableSnapshot(name: string, identifier: string, sizeGiB = 20): PostgresDBSnapshot {
+  return {
+    apiVersion: 'stow.dev/v1beta1',
+    kind: 'PostgresDBSnapshot',
+    metadata: { name, namespace: 'shop', uid: `uid-${name}` },
+    spec: { postgresDBRef: { name: 'orders' }, deletionPolicy: 'Retain' },
+    status: { phase: 'Available', snapshotIdentifier: identifier, sizeGiB },
+  };
+}
+
+t.test(
+  'restore from a PostgresDBSnapshot: restored, not created; a new Secret; the new password set first',
+  async (t) => {
+    const { rds, kube, add, live, identifier, events } = setup();
+    kube.snapshots.set('before', availableSnapshot('before', 'stow-shop-before-12345678'));
+    add('copy', { restoreFrom: { snapshot: { name: 'before' } }, backup: { retentionDays: 3 } });
+    await live('copy');
+    const id = identifier('copy');
+    t.same(rds.mutatingCalls(), ['restore:stow-shop-before-12345678'], 'restored, never created');
+    t.match(
+      events.find((e) => e.reason === 'Restoring')?.message,
+      /from snapshot stow-shop-before-12345678 \(PostgresDBSnapshot shop\/before\)/,
+    );
+    const secret = kube.secrets.get('copy')!;
+    t.equal(
+      secret.metadata.annotations?.['stow.dev/password-reset'],
+      'pending',
+      'the new password waits for the instance',
+    );
+    t.equal(rds.instances.get(id)?.tags['stow.dev/uid'], 'uid-copy', 'tagged for the new PostgresDB');
+    t.equal(rds.passwords.get(id), 'the-source-password');
+    rds.becomeAvailable(id);
+    await live('copy');
+    const password = decodeSecretData(kube.secrets.get('copy')).password;
+    t.equal(rds.passwords.get(id), password, 'the new password is on the instance');
+    t.not(password, 'the-source-password');
+    t.notOk(kube.secrets.get('copy')?.metadata.annotations?.['stow.dev/password-reset'], 'marker removed');
+    t.match(events.find((e) => e.reason === 'PasswordSet')?.message, /restored RDS instance/);
+    const data = decodeSecretData(kube.secrets.get('copy'));
+    t.equal(data.username, 'source_admin', 'the master user comes from the source');
+    t.equal(data.dbname, 'source', 'and the database');
+    t.equal(rds.calls.filter((c) => c === 'modify').length, 1, 'the password in one ModifyDBInstance');
+  },
+);
+
+t.test('restore waits for its snapshot, and refuses what it may not read or cannot fit', async (t) => {
+  const pending = setup();
+  pending.kube.snapshots.set('before', {
+    ...availableSnapshot('before', 'stow-shop-before-12345678'),
+    status: { phase: 'Creating' },
+  });
+  pending.add('copy', { restoreFrom: { snapshot: { name: 'before' } } });
+  t.same(await pending.live('copy'), { requeueAfterMs: 1000 }, 'polled');
+  t.match(condition(pending.kube.objects.get('copy'), 'Synced'), { reason: 'RestoreSourceNotReady' });
+  t.same(pending.rds.mutatingCalls(), [], 'nothing restored yet');
+
+  const small = setup();
+  small.kube.snapshots.set('big', availableSnapshot('big', 'stow-shop-big-12345678', 100));
+  small.add('copy', { restoreFrom: { snapshot: { name: 'big' } } });
+  await small.live('copy');
+  t.match(condition(small.kube.objects.get('copy'), 'Synced'), { reason: 'RestoreStorageTooSmall' });
+  t.match(
+    condition(small.kube.objects.get('copy'), 'Synced')?.message,
+    /sizeGiB 20 is smaller than the 100 GiB/,
+  );
+
+  const foreign = setup();
+  foreign.add('copy', { restoreFrom: { snapshot: { name: 'theirs', namespace: 'other' } } });
+  await foreign.live('copy');
+  t.match(condition(foreign.kube.objects.get('copy'), 'Synced'), {
+    status: 'False',
+    reason: 'RestoreRefused',
+  });
+  t.match(
+    condition(foreign.kube.objects.get('copy'), 'Synced')?.message,
+    /no PostgresDBPolicy shares the snapshots/,
+  );
+  t.same(foreign.rds.mutatingCalls(), []);
+
+  const byIdentifier = setup();
+  byIdentifier.add('copy', { restoreFrom: { rdsSnapshotIdentifier: 'prod-orders-2026' } });
+  await byIdentifier.live('copy');
+  t.match(
+    condition(byIdentifier.kube.objects.get('copy'), 'Synced')?.message,
+    /restoring from RDS snapshots is off/,
+  );
+
+  const policies = staticPolicies([
+    {
+      apiVersion: 'stow.dev/v1beta1',
+      kind: 'PostgresDBPolicy',
+      metadata: { name: 'restores' },
+      spec: { rdsSnapshotRestore: { enabled: true, identifiers: ['prod-*'] } },
+    },
+  ]);
+  const tagged = setup({ policies });
+  tagged.rds.snapshots.set('prod-orders-2026', {
+    identifier: 'prod-orders-2026',
+    instanceIdentifier: 'x',
+    status: 'available',
+    arn: 'prod-orders-2026',
+    tags: ownershipTags({ clusterName: 'unit', namespace: 'team-b', name: 'theirs', uid: 'u' }),
+  });
+  tagged.add('copy', { restoreFrom: { rdsSnapshotIdentifier: 'prod-orders-2026' } });
+  await tagged.live('copy');
+  t.match(condition(tagged.kube.objects.get('copy'), 'Synced'), { reason: 'RestoreRefused' });
+  t.match(condition(tagged.kube.objects.get('copy'), 'Synced')?.message, /taken for team-b\/theirs/);
+  t.same(tagged.rds.mutatingCalls(), [], 'another namespace’s data is not restored by identifier');
+});
+
+t.test('restore to a point in time: the latest, or a time, of a PostgresDB of the namespace', async (t) => {
+  for (const [title, pointInTime, call] of [
+    ['latest', { latest: true }, 'latest'],
+    ['a time', { time: '2025-01-01T10:00:00Z' }, '2025-01-01T10:00:00Z'],
+  ] as const) {
+    const { rds, add, live, identifier } = setup();
+    add('orders');
+    await live('orders');
+    rds.becomeAvailable(identifier('orders'));
+    rds.instances.get(identifier('orders'))!.createdAt = '2024-12-01T00:00:00Z';
+    add('copy', { restoreFrom: { pointInTime: { postgresDBRef: { name: 'orders' }, ...pointInTime } } });
+    await live('copy');
+    t.ok(
+      rds.calls.includes(`restoreToPointInTime:${identifier('orders')}@${call}`),
+      `${title}: ${rds.calls.join(',')}`,
+    );
+    t.ok(rds.instances.has(identifier('copy')), `${title}: a new instance`);
+  }
 });

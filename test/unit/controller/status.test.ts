@@ -1,5 +1,4 @@
 import t from 'tap';
-import type { RdsInstance } from '../../../src/aws/types.js';
 import {
   buildStatus,
   isReady,
@@ -7,26 +6,9 @@ import {
   setCondition,
   statusChanged,
 } from '../../../src/controller/status.js';
+import { rdsInstanceIn } from '../../support/rds-instance.js';
 
-const instance = (status: string, endpoint = true): RdsInstance => ({
-  identifier: 'stow-a-b-12345678',
-  arn: 'arn:aws:rds:us-east-1:1:db:stow-a-b-12345678',
-  status,
-  instanceClass: 'db.t3.small',
-  engineVersion: '16.4',
-  allocatedStorageGiB: 20,
-  storageType: 'gp3',
-  multiAZ: false,
-  masterUsername: 'u',
-  backupRetentionDays: 7,
-  deletionProtection: false,
-  publiclyAccessible: false,
-  storageEncrypted: true,
-  securityGroupIds: [],
-  pending: {},
-  tags: {},
-  ...(endpoint ? { endpoint: { address: 'h.rds.amazonaws.com', port: 5432 } } : {}),
-});
+const instance = rdsInstanceIn;
 
 t.test('phases from RDS statuses', async (t) => {
   t.equal(phaseOf(undefined, false), 'Pending');

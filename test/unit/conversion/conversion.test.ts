@@ -94,6 +94,22 @@ const hubSpec = fc.record(
     tags: fc.dictionary(text, text, { maxKeys: 3, noNullPrototype: true }),
     secretName: text,
     serviceName: text,
+    restoreFrom: fc.oneof(
+      fc.record(
+        { snapshot: fc.record({ name: dnsName, namespace: dnsName }, { requiredKeys: ['name'] }) },
+        { noNullPrototype: true },
+      ),
+      fc.record({ rdsSnapshotIdentifier: text }, { noNullPrototype: true }),
+      fc.record(
+        {
+          pointInTime: fc.record(
+            { postgresDBRef: fc.record({ name: dnsName }), time: text, latest: fc.boolean() },
+            { noNullPrototype: true, requiredKeys: ['postgresDBRef'] },
+          ),
+        },
+        { noNullPrototype: true },
+      ),
+    ),
   },
   { noNullPrototype: true, requiredKeys: ['instanceClass', 'storage'] },
 );

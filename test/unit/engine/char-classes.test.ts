@@ -5,6 +5,7 @@ import {
   isDnsLabel,
   isDnsSubdomain,
   isEngineVersion,
+  isExtensionName,
   isInstanceClass,
   isLowerSqlIdentifier,
   isSqlIdentifier,
@@ -14,6 +15,7 @@ import {
 const SPECIFICATION: Array<[string, (value: string) => boolean, RegExp]> = [
   ['isSqlIdentifier', isSqlIdentifier, /^[A-Za-z][A-Za-z0-9_]*$/],
   ['isLowerSqlIdentifier', isLowerSqlIdentifier, /^[a-z][a-z0-9_]{0,62}$/],
+  ['isExtensionName', isExtensionName, /^[a-z][a-z0-9_-]{0,62}$/],
   ['isDnsLabel', isDnsLabel, /^[a-z]([-a-z0-9]*[a-z0-9])?$/],
   ['isDnsSubdomain', isDnsSubdomain, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/],
   ['isInstanceClass', isInstanceClass, /^db\.[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*$/],

@@ -101,3 +101,52 @@ t.test('stop waits for running handlers and drops the rest', async (t) => {
   await sleep(40);
   t.equal(finished, 1, 'nothing runs after stop');
 });
+
+t.test('the observer sees what client-go counts: adds, depth, waits, work and retries', async (t) => {
+  const seen = { added: 0, retried: 0, depths: [] as number[], waited: [] as number[], done: 0 };
+  let failOnce = true;
+  const queue = new WorkQueue({
+    concurrency: 1,
+    backoff: { baseMs: 5, maxMs: 5 },
+    observer: {
+      added: () => seen.added++,
+      depth: (depth) => seen.depths.push(depth),
+      started(waitedSeconds) {
+        seen.waited.push(waitedSeconds);
+        return () => seen.done++;
+      },
+      retried: () => seen.retried++,
+    },
+    handler: async (key) => {
+      await sleep(20);
+      if (key === 'flaky' && failOnce) {
+        failOnce = false;
+        throw new Error('once');
+      }
+      return key === 'poll' ? { requeueAfterMs: 10_000 } : {};
+    },
+  });
+  queue.add('a');
+  queue.add('b');
+  queue.add('b'); // waiting already: not an add
+  await sleep(5);
+  queue.add('a'); // running: comes in again (once)
+  queue.add('a');
+  await queue.waitIdle();
+  t.equal(seen.added, 3, 'a, b, and a again while it ran');
+  t.equal(seen.done, 3, 'three runs finished');
+  t.equal(seen.waited.length, 3);
+  t.ok(seen.waited[1]! >= 0.015, `b waited while a ran (${seen.waited[1]} s)`);
+  t.equal(seen.depths.at(-1), 0, 'nothing waits at the end');
+  t.ok(Math.max(...seen.depths) >= 1, 'b was counted waiting');
+  t.equal(seen.retried, 0, 'no retry yet');
+
+  queue.add('flaky');
+  queue.add('poll');
+  await sleep(120);
+  await queue.waitIdle();
+  t.equal(seen.retried, 2, 'the backoff after a failure and the requested requeue');
+  t.equal(seen.added, 6, 'flaky, poll, and flaky again after its backoff');
+  await queue.stop();
+  t.equal(seen.depths.at(-1), 0);
+});

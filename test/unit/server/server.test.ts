@@ -93,24 +93,63 @@ t.test('admission over inject()', async (t) => {
     t.same(second.response, { uid: 'b5c6a1e2-0000-4000-8000-000000000001', allowed: true });
   });
 
-  t.test('mutate: a spec defaulting cannot fill is left for /validate to deny', async (t) => {
-    const unfillable = await post(
-      '/mutate',
-      reviewOf({ ...minimal, spec: { instanceClass: 'db.t3.small', storage: 'ten' } }),
-    );
-    t.same(unfillable.json().response, { uid: 'b5c6a1e2-0000-4000-8000-000000000001', allowed: true });
-    const wrongType = (
-      await post('/mutate', reviewOf({ ...minimal, spec: { instanceClass: 5, storage: { sizeGiB: 20 } } }))
-    ).json();
-    const patch = JSON.parse(Buffer.from(wrongType.response.patch, 'base64').toString()) as Operation[];
-    t.ok(
-      patch.length > 0 && patch.every((op) => op.op === 'add' && op.path !== '/spec/instanceClass'),
-      'fills defaults, keeps the mistake for /validate',
-    );
-    const denied = (
-      await post('/validate', reviewOf({ ...minimal, spec: { instanceClass: 5, storage: { sizeGiB: 20 } } }))
-    ).json();
-    t.match(denied.response.status.message, /spec\.instanceClass/);
+  // The API server checks the CRD schema between /mutate and /validate (ADR 0019).
+  t.test(
+    'mutate: a spec the CRD schema would refuse is denied with every reason /validate gives',
+    async (t) => {
+      for (const spec of [
+        { instanceClass: 'db.t3.small', storage: 'ten' },
+        { instanceClass: 5, storage: { sizeGiB: 20 } },
+        {
+          instanceClass: 't3.small',
+          masterUsername: 'user',
+          storage: { sizeGiB: 20 },
+          serviceName: 'Bad_Name',
+        },
+        { instanceClass: 'db.t3.small', storage: { sizeGiB: 20 }, backup: { retentionDays: 36 } },
+      ]) {
+        const review = reviewOf({ ...minimal, spec });
+        const mutated = (await post('/mutate', review)).json().response;
+        const validated = (await post('/validate', review)).json().response;
+        t.equal(mutated.allowed, false, `denied: ${JSON.stringify(spec)}`);
+        t.notOk(mutated.patch, 'no patch');
+        t.same(mutated, validated, 'the same denial as /validate');
+      }
+      const names = (
+        await post(
+          '/mutate',
+          reviewOf({
+            ...minimal,
+            spec: {
+              instanceClass: 't3.small',
+              masterUsername: 'user',
+              storage: { sizeGiB: 20 },
+              serviceName: 'Bad_Name',
+            },
+          }),
+        )
+      ).json().response.status.message;
+      t.match(names, /3 problems/, 'the bounds and the rules beyond them, at once');
+      t.match(names, /spec\.instanceClass: must be an RDS instance class/);
+      t.match(names, /spec\.masterUsername: is a reserved word/);
+      t.match(names, /spec\.serviceName: must be a DNS label/);
+    },
+  );
+
+  t.test('mutate: a name the CRD refuses only once defaulted (serviceName from metadata.name)', async (t) => {
+    const review = reviewOf({ ...minimal, metadata: { name: '1orders', namespace: 'payments' } });
+    const response = (await post('/mutate', review)).json().response;
+    t.equal(response.allowed, false);
+    t.match(response.status.message, /spec\.serviceName: .*defaults to metadata\.name/);
+  });
+
+  t.test('mutate: what the CRD accepts but the rules do not is still patched, for /validate', async (t) => {
+    const review = reviewOf({ ...minimal, spec: { instanceClass: 'db.t3.small', storage: { sizeGiB: 10 } } });
+    const response = (await post('/mutate', review)).json().response;
+    t.equal(response.allowed, true);
+    t.ok(response.patch, 'defaults patched');
+    const validated = (await post('/validate', review)).json().response;
+    t.match(validated.status.message, /spec\.storage\.sizeGiB: must be at least 20 for storage type gp3/);
   });
 
   t.test('validate: all violations in one denial, inside a review', async (t) => {

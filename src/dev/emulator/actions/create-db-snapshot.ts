@@ -1,14 +1,14 @@
 import { manualSnapshotOf } from '../backups.js';
 import { dbSnapshotAlreadyExists, invalidDbInstanceState } from '../errors.js';
 import { dbSnapshotXml } from '../render.js';
-import { normalizeIdentifier } from '../rules/identifiers.js';
+import { normalizeIdentifier, normalizeSnapshotIdentifier } from '../rules/identifiers.js';
 import { mergeTags, readTags } from '../rules/tags.js';
 import { wrap } from '../xml.js';
 import type { ActionHandler } from './context.js';
 
 /** Tags given in the request are the snapshot's tags; without any, CopyTagsToSnapshot decides. */
-export const createDbSnapshot: ActionHandler = (params, { state, lifecycle }) => {
-  const snapshotId = normalizeIdentifier(
+export const createDbSnapshot: ActionHandler = (params, { state, snapshots }) => {
+  const snapshotId = normalizeSnapshotIdentifier(
     params.requiredString('DBSnapshotIdentifier'),
     'DBSnapshotIdentifier',
   );
@@ -29,6 +29,6 @@ export const createDbSnapshot: ActionHandler = (params, { state, lifecycle }) =>
   }
   const snapshot = manualSnapshotOf(instance, snapshotId, state, tags);
   state.addSnapshot(snapshot);
-  lifecycle.startSnapshot(instance, snapshot);
+  snapshots.startSnapshot(instance, snapshot);
   return wrap('DBSnapshot', dbSnapshotXml(snapshot));
 };

@@ -1,11 +1,21 @@
 import { invalidParameterValue } from '../errors.js';
 
 const identifierPattern = /^[a-z][a-z0-9-]{0,62}$/;
+const snapshotIdentifierPattern = /^[a-z][a-z0-9-]{0,254}$/;
 
 /** RDS identifiers are case-insensitive and stored in lower case. */
 export function normalizeIdentifier(raw: string, parameter: string): string {
+  return normalized(raw, parameter, identifierPattern);
+}
+
+/** Snapshot identifiers follow the same rules with up to 255 characters. */
+export function normalizeSnapshotIdentifier(raw: string, parameter: string): string {
+  return normalized(raw, parameter, snapshotIdentifierPattern);
+}
+
+function normalized(raw: string, parameter: string, pattern: RegExp): string {
   const id = raw.toLowerCase();
-  if (!identifierPattern.test(id) || id.endsWith('-') || id.includes('--')) {
+  if (!pattern.test(id) || id.endsWith('-') || id.includes('--')) {
     throw invalidParameterValue(
       `The parameter ${parameter} is not a valid identifier. Identifiers must begin with a letter; ` +
         'must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two ' +

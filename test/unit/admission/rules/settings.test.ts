@@ -131,6 +131,14 @@ t.test('backup and maintenance windows must not overlap', async (t) => {
   t.same(validateWindowsDoNotOverlap('05:00-06:00', undefined), []);
 });
 
+t.test('scheduled password rotation: 1-3650 days', async (t) => {
+  t.same(createErrors({ passwordRotation: { everyDays: 1 } }), []);
+  t.same(createErrors({ passwordRotation: { everyDays: 3650 } }), []);
+  t.same(createErrors({ passwordRotation: { everyDays: 0 } }), [
+    'spec.passwordRotation.everyDays: must be between 1 and 3650 (got 0)',
+  ]);
+});
+
 t.test('backup retention: 0-35 days', async (t) => {
   t.same(validateBackupRetention(0), [], '0 accepted');
   t.same(validateBackupRetention(35), [], '35 accepted');

@@ -85,12 +85,15 @@ t.test('faults and delays are read and patched as JSON; bad values are refused',
     unavailableRate: 0,
     holdResponseAfter: null,
     actions: null,
+    failSnapshots: false,
   });
   const patched = await call('PUT', '/faults', { throttleRate: 0.5, holdResponseAfter: 'ModifyDBInstance' });
   t.equal(patched.json.throttleRate, 0.5);
   t.equal(patched.json.holdResponseAfter, 'ModifyDBInstance');
   t.equal((await call('PUT', '/faults', { throttleRate: 2 })).status, 400);
   t.equal((await call('PUT', '/faults', { throtleRate: 1 })).status, 400, 'unknown switches are refused');
+  t.equal((await call('PUT', '/faults', { failSnapshots: true })).json.failSnapshots, true);
+  t.equal((await call('PUT', '/faults', { failSnapshots: 'yes' })).status, 400);
 
   const delays = await call('POST', '/delays', { creating: 5000 });
   t.same(delays.json, { creating: 5000, backingUp: 0, modifying: 20, deleting: 0 });

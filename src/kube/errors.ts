@@ -1,4 +1,4 @@
-import { KubeApiError } from '../kube/client.js';
+import { KubeApiError } from './client.js';
 
 /** The HTTP status of a failed Kubernetes API call, or undefined for a network error. */
 export function statusCode(error: unknown): number | undefined {

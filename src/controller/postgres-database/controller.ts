@@ -1,0 +1,107 @@
+import { POSTGRES_DATABASES, type PostgresDatabase } from '../../api/postgres-database.js';
+import { openPostgresSession } from '../../engine/postgres-session.js';
+import { informerFor, type ObjectInformer } from '../../kube/informer-group.js';
+import { pathOf } from '../../kube/paths.js';
+import { type KubeObject, SECRETS } from '../../kube/types.js';
+import type { KindRegistration } from '../index.js';
+import type { KindDeps } from '../kind-deps.js';
+import { KindRunner } from '../runtime/kind-runner.js';
+import type { Controller } from '../runtime/manager.js';
+import { type DatabaseContext, databaseEvents } from './context.js';
+import { needsReconcile } from '../postgresdb-controller.js';
+import { reconcileDatabase } from './reconcile.js';
+import { databaseKeyOf, ROLE_SECRET_SELECTOR, roleSecretMetadata } from './roles.js';
+
+/** Statements inside an instance are short; a connection or statement that takes longer has a problem. */
+const SQL_TIMEOUT_MS = 30_000;
+
+/** Nothing reads managedFields, which on an object written by several managers outweighs its spec. */
+function withoutManagedFields(object: PostgresDatabase): PostgresDatabase {
+  if (!object.metadata.managedFields) return object;
+  const { managedFields: _, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
+/**
+ * PostgresDatabase's controller while this replica leads: its KindRunner, and the metadata of the
+ * Secrets of its roles, so that a Secret deleted is put back at once.
+ */
+export class PostgresDatabaseController implements Controller {
+  private readonly stopper = new AbortController();
+  private readonly databases: KindRunner<PostgresDatabase>;
+  private readonly secrets: ObjectInformer<KubeObject>;
+
+  constructor(deps: KindDeps) {
+    const { client, logger, settings, config } = deps;
+    const namespaces = config.watchNamespaces ?? [];
+    const informerTiming = { watchdogMs: settings.watchdogMs, relistPeriodMs: settings.relistPeriodMs };
+    const { timeoutSeconds, caBundle } = config.accessCheck;
+    const context: DatabaseContext = {
+      config,
+      kube: deps.kube,
+      events: databaseEvents(deps.events),
+      policies: deps.policies,
+      logger,
+      pollIntervalMs: settings.pollIntervalMs,
+      resyncPeriodMs: settings.resyncPeriodMs,
+      connect: (target) =>
+        openPostgresSession(target, {
+          timeoutMs: Math.max(timeoutSeconds * 1000, SQL_TIMEOUT_MS),
+          caBundle,
+          applicationName: 'stow-controller',
+        }),
+      now: () => new Date(),
+    };
+    this.secrets = informerFor<KubeObject>(namespaces, (namespace) => pathOf(SECRETS, namespace), {
+      client,
+      labelSelector: ROLE_SECRET_SELECTOR,
+      metadataOnly: true,
+      transform: roleSecretMetadata,
+      logger,
+      handlers: {
+        onDelete: (secret) => {
+          const key = databaseKeyOf(secret);
+          if (key) this.databases.enqueue(key);
+        },
+      },
+      ...informerTiming,
+    });
+    this.databases = new KindRunner<PostgresDatabase>({
+      client,
+      logger,
+      namespaces,
+      type: POSTGRES_DATABASES,
+      transform: withoutManagedFields,
+      ...informerTiming,
+      concurrency: settings.concurrency,
+      ...(settings.backoff ? { backoff: settings.backoff } : {}),
+      signal: this.stopper.signal,
+      metrics: deps.metrics.runtime,
+      reconciler: {
+        needsReconcile,
+        reconcile: (object, _key, signal) => reconcileDatabase(context, object, signal),
+      },
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.stopper.signal;
+  }
+
+  async start(): Promise<void> {
+    await this.secrets.start();
+    await this.databases.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    await Promise.all([this.databases.stop(), this.secrets.stop()]);
+  }
+
+  waitIdle(): Promise<void> {
+    return this.databases.waitIdle();
+  }
+}
+
+/** PostgresDatabase: databases and roles inside the instances of PostgresDBs, a Secret per role. */
+export const postgresDatabaseKind: KindRegistration = (deps) => new PostgresDatabaseController(deps);

@@ -1,0 +1,88 @@
+import { POSTGRESDB_SNAPSHOTS, type PostgresDBSnapshot } from '../../api/postgres-db-snapshot.js';
+import { withoutManagedFields } from '../cached-objects.js';
+import { needsReconcile, type RuntimeDeps } from '../postgresdb-controller.js';
+import { KindRunner } from '../runtime/kind-runner.js';
+import type { Controller } from '../runtime/manager.js';
+import { boundSnapshotIdentifier } from './identity.js';
+import { SnapshotOrphans } from './orphans.js';
+import { reconcileSnapshot, type SnapshotContext } from './reconcile.js';
+
+/**
+ * PostgresDBSnapshots while this replica leads: a KindRunner reconciling each, and a review of the
+ * account's snapshots every resync period for the ones no PostgresDBSnapshot binds.
+ */
+export class PostgresDBSnapshotController implements Controller {
+  private readonly stopper = new AbortController();
+  private readonly runner: KindRunner<PostgresDBSnapshot>;
+  private readonly orphans: SnapshotOrphans;
+  private timer: NodeJS.Timeout | undefined;
+  private reviewing: Promise<unknown> | undefined;
+
+  constructor(private readonly deps: RuntimeDeps) {
+    const { settings, config } = deps;
+    const context: SnapshotContext = {
+      config,
+      rds: deps.rds,
+      kube: deps.kube,
+      events: deps.events,
+      logger: deps.logger,
+      pollIntervalMs: settings.pollIntervalMs,
+      now: () => new Date(),
+    };
+    this.runner = new KindRunner<PostgresDBSnapshot>({
+      client: deps.client,
+      logger: deps.logger,
+      namespaces: config.watchNamespaces ?? [],
+      type: POSTGRESDB_SNAPSHOTS,
+      transform: withoutManagedFields,
+      watchdogMs: settings.watchdogMs,
+      relistPeriodMs: settings.relistPeriodMs,
+      concurrency: settings.concurrency,
+      ...(settings.backoff ? { backoff: settings.backoff } : {}),
+      signal: this.stopper.signal,
+      metrics: deps.metrics.runtime,
+      reconciler: {
+        needsReconcile,
+        reconcile: (object, _key, signal) => reconcileSnapshot(context, object, signal),
+      },
+    });
+    this.orphans = new SnapshotOrphans({
+      rds: deps.rds,
+      events: deps.events,
+      regarding: deps.operatorObject,
+      logger: deps.logger,
+      scene: () => ({
+        clusterName: config.clusterName,
+        bound: new Set(this.runner.list().map((object) => boundSnapshotIdentifier(object, config))),
+        watchNamespaces: config.watchNamespaces ?? [],
+      }),
+    });
+  }
+
+  /** Reconciles what is listed; orphans are reviewed only once the cache is full, then every resync period. */
+  async start(): Promise<void> {
+    await this.runner.start();
+    this.reviewNow();
+    this.timer = setInterval(() => this.reviewNow(), this.deps.settings.resyncPeriodMs);
+    this.timer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.stopper.abort();
+    await this.runner.stop();
+    await this.reviewing;
+  }
+
+  waitIdle(): Promise<void> {
+    return this.runner.waitIdle();
+  }
+
+  /** One review at a time; one already running is joined. */
+  reviewNow(): Promise<string[] | undefined> {
+    this.reviewing ??= this.orphans.review(this.stopper.signal).finally(() => {
+      this.reviewing = undefined;
+    });
+    return this.reviewing as Promise<string[] | undefined>;
+  }
+}
