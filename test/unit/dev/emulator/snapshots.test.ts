@@ -26,7 +26,8 @@ import {
 // and their codes, DescribeDBSnapshots' filters and pages, the failSnapshots switch, and the data hook
 // a real server behind each instance plugs into.
 
-const delays = { creating: 30, backingUp: 30, modifying: 30, deleting: 30 };
+// Long enough that two calls in a row land inside one state on a busy machine.
+const delays = { creating: 400, backingUp: 400, modifying: 400, deleting: 400 };
 
 async function start(
   t: Test,
