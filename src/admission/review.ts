@@ -1,4 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
+import { literalUnion } from '../api/literal-union.js';
 import { utf8Base64 } from '../util/base64.js';
 
 const GroupVersionKind = Type.Object({ group: Type.String(), version: Type.String(), kind: Type.String() });
@@ -11,7 +12,7 @@ export const AdmissionReviewBody = Type.Object({
     uid: Type.String({ minLength: 1 }),
     kind: Type.Optional(GroupVersionKind),
     requestKind: Type.Optional(GroupVersionKind),
-    operation: Type.Union(['CREATE', 'UPDATE', 'DELETE', 'CONNECT'].map((op) => Type.Literal(op))),
+    operation: literalUnion(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']),
     name: Type.Optional(Type.String()),
     namespace: Type.Optional(Type.String()),
     object: Type.Optional(Type.Unknown()),

@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { TSchema } from 'typebox';
 import { PASSWORD_ROTATION_DAYS, PostgresDB, PostgresDBSpec, PostgresDBStatus } from './v1beta1.js';
 
 /**

@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 
 /** Marks the schema the CRD generator replaces by a bare object (TypeBox copies schemas, so identity won't do). */
 export const OBJECT_META_MARKER = 'x-stow-object-meta';

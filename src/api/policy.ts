@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 import { ObjectMeta } from './meta.js';
 import { DeletionPolicy, StorageType } from './v1beta1.js';
 import { POLICY_KIND, POLICY_PLURAL } from './constants.js';

@@ -1,4 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
+import { literalUnion } from './literal-union.js';
 import { DATABASE_KIND, DATABASE_PLURAL, GROUP, HUB_VERSION } from './constants.js';
 import { ObjectMeta } from './meta.js';
 import type { ResourceType } from './resource-type.js';
@@ -29,13 +30,10 @@ export const DatabaseUser = Type.Object(
       description:
         'Role name: a lowercase letter, then lowercase letters, digits and underscores, at most 63. Immutable for a given entry: remove it and add another to rename.',
     }),
-    access: Type.Union(
-      DATABASE_ACCESS.map((access) => Type.Literal(access)),
-      {
-        description:
-          'readWrite: read and write the rows of every table (no schema changes); readOnly: read them.',
-      },
-    ),
+    access: literalUnion(DATABASE_ACCESS, {
+      description:
+        'readWrite: read and write the rows of every table (no schema changes); readOnly: read them.',
+    }),
     secretName: Type.Optional(
       Type.String({
         description:
@@ -58,13 +56,10 @@ export const DatabaseExtension = Type.Object(
 );
 export type DatabaseExtension = Static<typeof DatabaseExtension>;
 
-export const DatabaseDeletionPolicy = Type.Union(
-  DATABASE_DELETION_POLICIES.map((policy) => Type.Literal(policy)),
-  {
-    description:
-      'What happens inside the instance when this resource is deleted: Retain (keep the database and its roles) or Drop (close its connections, drop the database, then its roles). Default Retain.',
-  },
-);
+export const DatabaseDeletionPolicy = literalUnion(DATABASE_DELETION_POLICIES, {
+  description:
+    'What happens inside the instance when this resource is deleted: Retain (keep the database and its roles) or Drop (close its connections, drop the database, then its roles). Default Retain.',
+});
 
 export const PostgresDatabaseSpec = Type.Object(
   {

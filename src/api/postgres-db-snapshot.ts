@@ -1,4 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
+import { literalUnion } from './literal-union.js';
 import { SNAPSHOT_KIND, SNAPSHOT_PLURAL } from './constants.js';
 import { ObjectMeta } from './meta.js';
 import { stowResource } from './resource-type.js';
@@ -20,13 +21,10 @@ export const PostgresDBSnapshotSpec = Type.Object(
       { description: 'The PostgresDB to snapshot. Immutable.' },
     ),
     deletionPolicy: Type.Optional(
-      Type.Union(
-        SNAPSHOT_DELETION_POLICIES.map((policy) => Type.Literal(policy)),
-        {
-          description:
-            'What happens to the RDS snapshot when this resource is deleted: Retain (the default) keeps it, Delete removes it. A snapshot that failed is removed either way: it holds no data.',
-        },
-      ),
+      literalUnion(SNAPSHOT_DELETION_POLICIES, {
+        description:
+          'What happens to the RDS snapshot when this resource is deleted: Retain (the default) keeps it, Delete removes it. A snapshot that failed is removed either way: it holds no data.',
+      }),
     ),
   },
   { description: 'Which PostgresDB to snapshot, and what becomes of the snapshot.' },
@@ -36,10 +34,7 @@ export type PostgresDBSnapshotSpec = Static<typeof PostgresDBSnapshotSpec>;
 export const PostgresDBSnapshotStatus = Type.Object(
   {
     phase: Type.Optional(
-      Type.Union(
-        SNAPSHOT_PHASES.map((phase) => Type.Literal(phase)),
-        { description: 'Pending, Creating, Available, Deleting or Failed.' },
-      ),
+      literalUnion(SNAPSHOT_PHASES, { description: 'Pending, Creating, Available, Deleting or Failed.' }),
     ),
     snapshotIdentifier: Type.Optional(Type.String({ description: 'RDS DB snapshot identifier.' })),
     arn: Type.Optional(Type.String({ description: 'RDS DB snapshot ARN.' })),

@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { TSchema } from 'typebox';
 import { OBJECT_META_MARKER } from './meta.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -11,7 +11,8 @@ function copyKeywords(from: JsonSchema, to: JsonSchema, keys: readonly string[])
 /**
  * Turns a TypeBox schema into a Kubernetes structural schema: literal unions become `enum`,
  * records become `additionalProperties`, and metadata becomes a plain object (the API server
- * validates metadata itself). TypeBox's symbol keys are dropped by the JSON round trip.
+ * validates metadata itself). Only JSON Schema keywords are copied, never TypeBox's own `~kind` and
+ * `~optional`.
  */
 export function toStructuralSchema(schema: TSchema): JsonSchema {
   const plain = schema as unknown as JsonSchema;

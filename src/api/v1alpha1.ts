@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 import { ObjectMeta } from './meta.js';
 
 /** Integer or numeric string: the seed operator stored storage as "10". */

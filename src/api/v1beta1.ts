@@ -1,4 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
+import { literalUnion } from './literal-union.js';
 import { ObjectMeta } from './meta.js';
 import { KIND, PLURAL } from './constants.js';
 import { stowResource } from './resource-type.js';
@@ -6,22 +7,16 @@ import { stowResource } from './resource-type.js';
 export const STORAGE_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'standard'] as const;
 export const DELETION_POLICIES = ['Delete', 'Snapshot', 'Retain'] as const;
 
-export const StorageType = Type.Union(
-  STORAGE_TYPES.map((type) => Type.Literal(type)),
-  {
-    description:
-      'RDS storage type: gp2, gp3 (general purpose SSD), io1, io2 (provisioned IOPS SSD), standard (legacy magnetic).',
-  },
-);
+export const StorageType = literalUnion(STORAGE_TYPES, {
+  description:
+    'RDS storage type: gp2, gp3 (general purpose SSD), io1, io2 (provisioned IOPS SSD), standard (legacy magnetic).',
+});
 export type StorageType = Static<typeof StorageType>;
 
-export const DeletionPolicy = Type.Union(
-  DELETION_POLICIES.map((policy) => Type.Literal(policy)),
-  {
-    description:
-      'What happens to the RDS instance when this resource is deleted: Delete (no final snapshot; automated backups deleted too unless backup.keepAfterDeletion), Snapshot (final snapshot, then delete; automated backups kept until their retention ends unless backup.keepAfterDeletion is false), Retain (leave the instance running).',
-  },
-);
+export const DeletionPolicy = literalUnion(DELETION_POLICIES, {
+  description:
+    'What happens to the RDS instance when this resource is deleted: Delete (no final snapshot; automated backups deleted too unless backup.keepAfterDeletion), Snapshot (final snapshot, then delete; automated backups kept until their retention ends unless backup.keepAfterDeletion is false), Retain (leave the instance running).',
+});
 export type DeletionPolicy = Static<typeof DeletionPolicy>;
 
 export const StorageSpec = Type.Object(
@@ -215,8 +210,8 @@ export const PostgresDBSpec = Type.Object(
 );
 export type PostgresDBSpec = Static<typeof PostgresDBSpec>;
 
-export const Phase = Type.Union(
-  ['Pending', 'Provisioning', 'Available', 'Modifying', 'Deleting', 'Failed'].map((p) => Type.Literal(p)),
+export const Phase = literalUnion(
+  ['Pending', 'Provisioning', 'Available', 'Modifying', 'Deleting', 'Failed'],
   { description: 'Coarse lifecycle phase.' },
 );
 export type Phase = 'Pending' | 'Provisioning' | 'Available' | 'Modifying' | 'Deleting' | 'Failed';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { certificateBundleProblem } from '../util/pem-certificates.js';
 import { schemaProblems } from '../util/schema-problems.js';

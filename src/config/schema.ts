@@ -1,4 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
+import { literalUnion } from '../api/literal-union.js';
 import { DeletionPolicy, StorageType } from '../api/v1beta1.js';
 
 const Range = Type.Object({ min: Type.Integer({ minimum: 0 }), max: Type.Integer({ minimum: 0 }) });
@@ -85,12 +86,7 @@ export const OperatorConfigFile = Type.Object(
     orphans: Type.Optional(
       Type.Object(
         {
-          action: Type.Optional(
-            Type.Union(
-              ORPHAN_ACTIONS.map((v) => Type.Literal(v)),
-              { default: 'report' },
-            ),
-          ),
+          action: Type.Optional(literalUnion(ORPHAN_ACTIONS, { default: 'report' })),
           graceSeconds: Type.Optional(Type.Integer({ minimum: 0, default: 86_400 })),
         },
         { additionalProperties: false, default: {} },

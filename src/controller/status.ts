@@ -229,7 +229,7 @@ function keepObservedInstance(input: StatusInput): PostgresDBStatus {
   return status;
 }
 
-export function statusChanged(previous: PostgresDBStatus | undefined, next: PostgresDBStatus): boolean {
+export function statusChanged<S extends object>(previous: S | undefined, next: S): boolean {
   return !isDeepStrictEqual(JSON.parse(JSON.stringify(previous ?? {})), JSON.parse(JSON.stringify(next)));
 }
 

@@ -1,8 +1,8 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Compile } from 'typebox/compile';
 import { CrdPostgresDBSpec } from '../../api/crd-bounds.js';
 
 /** Compiled once: the mutating webhook asks on every request (ADR 0019). */
-const crdSpecChecker = TypeCompiler.Compile(CrdPostgresDBSpec);
+const crdSpecChecker = Compile(CrdPostgresDBSpec);
 
 /**
  * Whether the API server's schema for v1beta1 (the types, enums and bounds of the CRD) accepts this

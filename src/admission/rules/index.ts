@@ -1,4 +1,4 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Compile } from 'typebox/compile';
 import { ANNOTATION_IDENTIFIER } from '../../api/constants.js';
 import { applyDefaults, isAdoptingObject } from './defaults.js';
 import { type PostgresDB, PostgresDBSpec, type StorageType } from '../../api/v1beta1.js';
@@ -45,7 +45,7 @@ export interface ValidationResult {
 }
 
 /** Compiled once: checking a well-formed spec is the hot path of every admission request. */
-const specChecker = TypeCompiler.Compile(PostgresDBSpec);
+const specChecker = Compile(PostgresDBSpec);
 
 export function hasValidShape(spec: unknown): boolean {
   return specChecker.Check(spec);

@@ -1,4 +1,4 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Compile } from 'typebox/compile';
 import type { DatabaseUser, PostgresDatabase } from '../../api/postgres-database.js';
 import { PostgresDatabaseSpec } from '../../api/postgres-database.js';
 import { isDnsLabel, isDnsSubdomain, isLowerSqlIdentifier } from '../../engine/char-classes.js';
@@ -28,7 +28,7 @@ export interface DatabaseValidation {
   warnings: string[];
 }
 
-const specChecker = TypeCompiler.Compile(PostgresDatabaseSpec);
+const specChecker = Compile(PostgresDatabaseSpec);
 
 export function validateDatabaseShape(spec: unknown): FieldError[] {
   return specShapeErrors(specChecker, PostgresDatabaseSpec, spec);

@@ -1,4 +1,4 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Compile } from 'typebox/compile';
 import {
   type PostgresDBSnapshot,
   PostgresDBSnapshotSpec,
@@ -11,7 +11,7 @@ import { specShapeErrors } from './shape.js';
 
 export const DEFAULT_SNAPSHOT_DELETION_POLICY: SnapshotDeletionPolicy = 'Retain';
 
-const specChecker = TypeCompiler.Compile(PostgresDBSnapshotSpec);
+const specChecker = Compile(PostgresDBSnapshotSpec);
 
 export function validateSnapshotShape(spec: unknown): FieldError[] {
   return specShapeErrors(specChecker, PostgresDBSnapshotSpec, spec);

@@ -1,5 +1,5 @@
-import type { TSchema } from '@sinclair/typebox';
-import type { TypeCheck } from '@sinclair/typebox/compiler';
+import type { TSchema } from 'typebox';
+import type { Validator } from 'typebox/compile';
 import { schemaProblems } from '../../util/schema-problems.js';
 import { type FieldError, fieldError } from './field-error.js';
 
@@ -7,7 +7,7 @@ import { type FieldError, fieldError } from './field-error.js';
  * Type errors of a kind's spec against its schema (a bypassed webhook or a hand-edited object can hold
  * anything), one per field. The compiled check answers the common case, a well-formed spec, cheaply.
  */
-export function specShapeErrors(checker: TypeCheck<TSchema>, schema: TSchema, spec: unknown): FieldError[] {
+export function specShapeErrors(checker: Validator, schema: TSchema, spec: unknown): FieldError[] {
   if (spec === null || typeof spec !== 'object')
     return [fieldError('spec', 'is required and must be an object', spec ?? null)];
   if (checker.Check(spec)) return [];
