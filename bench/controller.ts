@@ -17,6 +17,20 @@ const RESOURCES = Number(process.env.STOW_BENCH_RESOURCES ?? 1000);
 const CONCURRENCY = Number(process.env.STOW_BENCH_CONCURRENCY ?? 4);
 const APPLY_PARALLELISM = 16;
 
+/** `POST events`, `PATCH postgresdbs/status`, …: what each write was, counted. */
+function writesByKind(writes: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const write of writes) {
+    const [method, path = ''] = write.split(' ');
+    const parts = path.split('?')[0]!.split('/');
+    const plural = parts[parts.indexOf('namespaces') + 2] ?? parts.at(-1);
+    const subresource = parts.length > parts.indexOf('namespaces') + 4 ? `/${parts.at(-1)}` : '';
+    const kind = `${method} ${plural}${subresource}`;
+    counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
 function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
@@ -67,6 +81,7 @@ try {
     reads: h.counter.reads,
     writes: h.counter.writes.length,
     lease: h.counter.leaseWrites,
+    byKind: writesByKind(h.counter.writes),
   };
 
   h.counter.reset();
@@ -89,6 +104,12 @@ try {
   row(
     'Kubernetes requests per resource',
     `${perResource(createRequests.reads + createRequests.writes)} (${perResource(createRequests.writes)} writes, ${perResource(createRequests.reads)} reads; Lease writes ${createRequests.lease} in all)`,
+  );
+  row(
+    'Kubernetes writes per resource, by kind',
+    Object.entries(createRequests.byKind)
+      .map(([kind, count]) => `${kind} ${perResource(count)}`)
+      .join(', '),
   );
   row('RDS calls per resource', `${perResource(createCalls.total)} ${JSON.stringify(createCalls.byAction)}`);
   row('peak RSS (controller + emulator)', `${megabytes(peakRss)} (before start: ${megabytes(baselineRss)})`);

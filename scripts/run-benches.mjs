@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const ALL = ['admission', 'conversion', 'controller', 'databases'];
+const ALL = ['admission', 'conversion', 'controller', 'databases', 'budget'];
 const selected = process.argv.slice(2);
 let failed = 0;
 for (const name of selected.length ? selected : ALL) {

@@ -1,26 +1,15 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Registry } from 'prom-client';
-import type { OperatorConfig } from './config/schema.js';
-import type { PolicySource } from './policy/store.js';
-import type { Logger } from './util/logger.js';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
 import { conversionPlugin } from './conversion/index.js';
 import { createLogger } from './util/logger.js';
 import { createRegistry } from './util/metrics.js';
+import { startControllerThread } from './controller/thread/controller-thread.js';
 import { CertWatcher } from './server/cert-watcher.js';
 import { servingCertificateExpiry } from './server/certificate-metrics.js';
 import { buildMetricsServer, buildWebhookServer, replaceCertificate } from './server/server.js';
-import {
-  type KindRegistration,
-  postgresDBKind,
-  postgresDBSnapshotKind,
-  type RunningController,
-  startController,
-} from './controller/index.js';
-import { postgresDatabaseKind } from './controller/postgres-database/controller.js';
+import type { RunningController } from './controller/index.js';
 import { createKubeClient } from './kube/client.js';
 import { PolicyStore } from './policy/store.js';
 import { subjectAccessReviewAuthorizer } from './admission/adoption-authorizer.js';
@@ -77,7 +66,8 @@ export async function startOperator(flags: RunFlags): Promise<RunningOperator> {
 
 async function startParts(flags: RunFlags, started: Array<() => Promise<void>>): Promise<RunningOperator> {
   const logger = createLogger();
-  const config = loadConfig(flags.config ? resolve(flags.config) : DEFAULT_CONFIG_FILE);
+  const configPath = flags.config ? resolve(flags.config) : DEFAULT_CONFIG_FILE;
+  const config = loadConfig(configPath);
   const registry = createRegistry();
   const host = flags['bind-address'] ?? '0.0.0.0';
   const webhooksEnabled = flags.webhooks ?? true;
@@ -85,16 +75,14 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
   if (!webhooksEnabled && !controllerEnabled)
     throw new UsageError('--no-webhooks and --no-controller leave nothing to run');
 
-  // Webhooks and controller share one view of the platform policies (and one Kubernetes client).
-  const kubeConfig = loadKubeConfig();
-  const client = await createKubeClient(kubeConfig);
-  started.push(async () => client.close());
-  const policies = new PolicyStore(client, logger.child({ component: 'policy' }));
-  await policies.start();
-  started.push(() => policies.stop());
-
   let webhookServer: FastifyInstance | undefined;
   if (webhooksEnabled) {
+    // The webhooks' view of the platform policies (the controller thread watches its own).
+    const client = await createKubeClient(loadKubeConfig());
+    started.push(async () => client.close());
+    const policies = new PolicyStore(client, logger.child({ component: 'policy' }));
+    await policies.start();
+    started.push(() => policies.stop());
     const tlsDir = resolve(flags['tls-dir'] ?? 'certs/dev');
     const certificateExpiry = servingCertificateExpiry(registry);
     const certWatcher = new CertWatcher({
@@ -130,22 +118,30 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
     started.push(async () => certWatcher.stop());
   }
 
+  // The controller runs in a thread of its own, so that reconciling never delays an admission answer
+  // (ADR 0027). Should it die, the process ends with it: the kubelet restarts both.
   const controller = controllerEnabled
-    ? await startElectedController({
-        config,
+    ? await startControllerThread(
+        {
+          configPath,
+          leaseNamespace: flags['leader-election-namespace'] ?? process.env.POD_NAMESPACE ?? 'default',
+          leaseName: flags['leader-election-id'] ?? LEASE_NAME,
+          identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
+          logLevel: logger.level,
+        },
         logger,
-        registry,
-        kubeConfig,
-        policies,
-        ...(flags['leader-election-namespace'] ? { leaseNamespace: flags['leader-election-namespace'] } : {}),
-        ...(flags['leader-election-id'] ? { leaseName: flags['leader-election-id'] } : {}),
-      })
+        (reason) => {
+          logger.fatal(reason);
+          process.exit(1);
+        },
+      )
     : undefined;
   if (controller) started.push(() => controller.stop());
 
   const metricsServer = buildMetricsServer({
     logger,
     registry,
+    ...(controller ? { moreMetrics: () => controller.metrics() } : {}),
     notReadyReason: () =>
       webhooksEnabled && !webhookServer?.server.listening ? 'webhook server not listening' : undefined,
   });
@@ -174,36 +170,4 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
 
 export const LEASE_NAME = 'stow-controller';
 
-/** The kinds the controller reconciles, under one leader election: a new kind is one line here. */
-export const RECONCILED_KINDS: readonly KindRegistration[] = [
-  postgresDBKind,
-  postgresDatabaseKind,
-  postgresDBSnapshotKind,
-];
-
-/** The controller, leader-elected on a Lease in the pod's namespace, named after the pod. */
-function startElectedController(opts: {
-  config: OperatorConfig;
-  logger: Logger;
-  registry: Registry;
-  leaseNamespace?: string;
-  leaseName?: string;
-  leaseDurationSeconds?: number;
-  kubeConfig?: KubeConfig;
-  policies?: PolicySource;
-}): Promise<RunningController> {
-  return startController({
-    kinds: RECONCILED_KINDS,
-    kubeConfig: opts.kubeConfig ?? loadKubeConfig(),
-    ...(opts.policies ? { policies: opts.policies } : {}),
-    config: opts.config,
-    logger: opts.logger,
-    registry: opts.registry,
-    leaderElection: {
-      namespace: opts.leaseNamespace ?? process.env.POD_NAMESPACE ?? 'default',
-      name: opts.leaseName ?? LEASE_NAME,
-      identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
-      ...(opts.leaseDurationSeconds ? { leaseDurationSeconds: opts.leaseDurationSeconds } : {}),
-    },
-  });
-}
+export { RECONCILED_KINDS } from './controller/kinds.js';

@@ -29,6 +29,11 @@ export interface KindAdmission<T extends { spec?: unknown }> {
    * alone; so what it would refuse, the mutating webhook denies with `validate`'s verdict (ADR 0019).
    */
   fitsSchema?(spec: unknown): boolean;
+  /**
+   * The controller's finalizer, put on each new object by the mutating webhook, so that the
+   * controller's first reconcile need not write it (the controller still adds it if it is missing).
+   */
+  finalizer?: string;
 }
 
 /** Any kind's admission, as the routes hold them. */
@@ -52,17 +57,20 @@ function admits(request: AdmissionRequest): boolean {
 }
 
 /**
- * The mutating handler: the patch is the diff between the object's spec and its defaulted copy's.
- * Defaulting touches spec only, so only spec is diffed (metadata.managedFields can be large).
+ * The mutating handler: the patch is the diff between the object's spec and its defaulted copy's,
+ * and on CREATE the kind's finalizer. Defaulting touches spec only, so only spec is diffed
+ * (metadata.managedFields can be large).
  */
 export function mutatingHandler<T extends { spec?: unknown }>(kind: KindAdmission<T>): ReviewHandler {
-  const patch = (uid: string, object: T, defaulted: T | undefined) =>
-    defaulted
-      ? patched(uid, jsonPatch.compare({ spec: object.spec }, { spec: defaulted.spec }))
-      : allowed(uid);
+  const patch = ({ request, object }: Admitted<T>, defaulted: T | undefined) => {
+    const specPatch = defaulted ? jsonPatch.compare({ spec: object.spec }, { spec: defaulted.spec }) : [];
+    const finalizerPatch =
+      kind.finalizer && request.operation === 'CREATE' ? addFinalizer(object, kind.finalizer) : [];
+    return patched(request.uid, [...specPatch, ...finalizerPatch]);
+  };
   /** The patch, unless the API server would refuse the result: then what `validate` says, if it denies. */
   const answer = (admitted: Admitted<T>, defaulted: T | undefined) => {
-    const patchIt = () => patch(admitted.request.uid, admitted.object, defaulted);
+    const patchIt = () => patch(admitted, defaulted);
     if (!kind.fitsSchema || kind.fitsSchema((defaulted ?? admitted.object).spec)) return patchIt();
     const decide = (verdict: AdmissionResponse) => (verdict.allowed ? patchIt() : verdict);
     const verdict = kind.validate(admitted);
@@ -77,6 +85,17 @@ export function mutatingHandler<T extends { spec?: unknown }>(kind: KindAdmissio
       ? defaulted.then((found) => answer(admitted, found))
       : answer(admitted, defaulted);
   };
+}
+
+/** The operation adding `finalizer` to the object's, unless it is there (or the list is malformed: the API server refuses that). */
+function addFinalizer(object: { spec?: unknown }, finalizer: string): jsonPatch.Operation[] {
+  const metadata = (object as { metadata?: unknown }).metadata;
+  if (!isJsonObject(metadata)) return [];
+  const finalizers = metadata.finalizers;
+  if (finalizers === undefined || finalizers === null)
+    return [{ op: 'add', path: '/metadata/finalizers', value: [finalizer] }];
+  if (!Array.isArray(finalizers) || finalizers.includes(finalizer)) return [];
+  return [{ op: 'add', path: '/metadata/finalizers/-', value: finalizer }];
 }
 
 export function validatingHandler<T extends { spec?: unknown }>(kind: KindAdmission<T>): ReviewHandler {

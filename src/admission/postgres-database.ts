@@ -1,4 +1,4 @@
-import { DATABASE_KIND, DATABASE_PLURAL } from '../api/constants.js';
+import { DATABASE_KIND, DATABASE_PLURAL, FINALIZER } from '../api/constants.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDatabase } from '../api/postgres-database.js';
 import type { OperatorConfig } from '../config/schema.js';
@@ -138,6 +138,7 @@ export function postgresDatabaseAdmission(
   return {
     mutatePath: ADMISSION_PATHS[DATABASE_PLURAL].mutate,
     validatePath: ADMISSION_PATHS[DATABASE_PLURAL].validate,
+    finalizer: FINALIZER,
     defaulted,
     validate: (admitted) => validate(admitted, config, policies),
   };

@@ -1,4 +1,4 @@
-import { SNAPSHOT_KIND, SNAPSHOT_PLURAL } from '../api/constants.js';
+import { FINALIZER, SNAPSHOT_KIND, SNAPSHOT_PLURAL } from '../api/constants.js';
 import type { PostgresDBSnapshot } from '../api/postgres-db-snapshot.js';
 import { isJsonObject } from '../util/json-object.js';
 import { denialMessage } from './denial.js';
@@ -33,6 +33,7 @@ export function postgresDBSnapshotAdmission(): KindAdmission<PostgresDBSnapshot>
   return {
     mutatePath: ADMISSION_PATHS[SNAPSHOT_PLURAL].mutate,
     validatePath: ADMISSION_PATHS[SNAPSHOT_PLURAL].validate,
+    finalizer: FINALIZER,
     defaulted,
     validate,
   };

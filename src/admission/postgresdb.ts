@@ -1,4 +1,4 @@
-import { KIND, PLURAL } from '../api/constants.js';
+import { FINALIZER, KIND, PLURAL } from '../api/constants.js';
 import { applyDefaults, canApplyDefaults } from './rules/defaults.js';
 import type { PostgresDBPolicy } from '../api/policy.js';
 import type { PostgresDB } from '../api/v1beta1.js';
@@ -176,6 +176,7 @@ export function postgresDBAdmission(
   return {
     mutatePath: ADMISSION_PATHS[PLURAL].mutate,
     validatePath: ADMISSION_PATHS[PLURAL].validate,
+    finalizer: FINALIZER,
     defaulted: (admitted) => defaulted(admitted, context),
     validate: (admitted) => validate(admitted, context),
     fitsSchema: fitsCrdSchema,

@@ -82,6 +82,8 @@ export interface ObjectCache<T> {
 export interface SecretReader {
   /** Undefined when the informer has not seen the Secret (absent, or not labelled managed-by=stow). */
   get(namespace: string, name: string, signal: AbortSignal): Promise<Secret | undefined>;
+  /** Whether the informer has seen the Secret (no read). */
+  seen(namespace: string, name: string): boolean;
 }
 
 /** Everything a reconcile uses, so tests can hand in their own. */

@@ -60,6 +60,8 @@ export interface StartControllerOptions {
   policies?: PolicySource;
   /** Sees every Kubernetes request the controller makes (tests count writes with it). */
   observeKubeRequest?: RequestObserver;
+  /** Told when this replica starts and stops leading. */
+  onLeadership?: (leading: boolean) => void;
 }
 
 export interface RunningController {
@@ -127,7 +129,10 @@ export async function startController(options: StartControllerOptions): Promise<
     leaderElection: options.leaderElection,
     logger: controllerLogger,
     controllers: options.kinds.map((kind) => (leadership: Leadership) => kind(deps, leadership)),
-    onLeadership: (leading) => metrics.isLeader(leading),
+    onLeadership: (leading) => {
+      metrics.isLeader(leading);
+      options.onLeadership?.(leading);
+    },
   });
   manager.start();
 

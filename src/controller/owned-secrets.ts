@@ -31,6 +31,10 @@ export class OwnedSecrets implements SecretReader {
     return secret && this.remember(secret);
   }
 
+  seen(namespace: string, name: string): boolean {
+    return this.metadata.get(`${namespace}/${name}`) !== undefined;
+  }
+
   /** Keeps a Secret read or written by a reconcile when a live PostgresDB controls it. */
   remember(secret: Secret): Secret {
     const key = keyOf(secret);

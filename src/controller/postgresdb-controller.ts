@@ -178,10 +178,12 @@ export class PostgresDBController implements Controller {
     return this.stopper.signal;
   }
 
-  /** Starts the informers (owned objects first, so their caches are full before any reconcile) and the resync. */
+  /**
+   * Starts the informers, all three listing at once (a new leader's first reconcile waits for the
+   * longest list, not for their sum); nothing is reconciled until every cache is full. Then the resync.
+   */
   async start(): Promise<void> {
-    await Promise.all([this.secrets.start(), this.services.start()]);
-    await this.postgres.watch();
+    await Promise.all([this.secrets.start(), this.services.start(), this.postgres.watch()]);
     this.postgres.accept(false);
     this.accepting = true;
     // What a new leader must act on is queued at once; the steady rest waits for the first listing,

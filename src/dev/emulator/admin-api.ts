@@ -16,6 +16,7 @@ const FaultPatch = Type.Object(
     holdResponseAfter: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     actions: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
     failSnapshots: Type.Optional(Type.Boolean()),
+    failingResourcePrefixes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   },
   { additionalProperties: false },
 );

@@ -15,7 +15,11 @@ export class FaultInjector {
   }
 
   get current(): FaultSettings {
-    return { ...this.settings, actions: this.settings.actions && [...this.settings.actions] };
+    return {
+      ...this.settings,
+      actions: this.settings.actions && [...this.settings.actions],
+      failingResourcePrefixes: [...this.settings.failingResourcePrefixes],
+    };
   }
 
   update(patch: Partial<FaultSettings>): FaultSettings {
@@ -34,7 +38,8 @@ export class FaultInjector {
   }
 
   /** The error to answer instead of performing the action, if any. */
-  failureFor(action: string): RdsError | undefined {
+  failureFor(action: string, resource?: string): RdsError | undefined {
+    if (resource !== undefined && this.failsResource(resource)) return internalFailure();
     if (!this.applies(action)) return undefined;
     const { throttleRate, errorRate, unavailableRate } = this.settings;
     if (throttleRate > 0 && this.random() < throttleRate) return throttling();
@@ -57,6 +62,12 @@ export class FaultInjector {
 
   close(): void {
     this.abortSleeps.abort();
+  }
+
+  /** An ARN names the resource after its last colon. */
+  private failsResource(resource: string): boolean {
+    const name = resource.slice(resource.lastIndexOf(':') + 1);
+    return this.settings.failingResourcePrefixes.some((prefix) => name.startsWith(prefix));
   }
 
   private applies(action: string): boolean {

@@ -25,6 +25,11 @@ export interface FaultSettings {
   actions: string[] | null;
   /** While true, every snapshot CreateDBSnapshot starts ends `failed` instead of `available`. */
   failSnapshots: boolean;
+  /**
+   * Every call naming a resource (instance, snapshot or ARN) that starts with one of these is answered
+   * `InternalFailure` (HTTP 500): a resource whose calls always fail, beside healthy ones.
+   */
+  failingResourcePrefixes: string[];
 }
 
 export interface RdsEmulatorOptions {
@@ -62,6 +67,7 @@ export const noFaults: Readonly<FaultSettings> = {
   holdResponseAfter: null,
   actions: null,
   failSnapshots: false,
+  failingResourcePrefixes: [],
 };
 
 export const defaultRegion = 'us-east-1';

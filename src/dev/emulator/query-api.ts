@@ -47,7 +47,7 @@ export function queryApi({ context, faults, callLog, held }: QueryApiDependencie
         const handler = actionHandlers.get(action);
         if (!handler) throw invalidAction(action);
         await faults.delay(action);
-        const injected = faults.failureFor(action);
+        const injected = faults.failureFor(action, resource);
         if (injected) throw injected;
         const resultXml = handler(params, context);
         if (faults.takeHold(action)) {

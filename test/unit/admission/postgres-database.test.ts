@@ -63,6 +63,7 @@ t.test('/mutate/postgresdatabases fills the defaults as a JSON Patch of spec', a
   t.equal(response.allowed, true);
   const patch = decodePatch(response.patch);
   t.same(patch.map(({ op, path, value }) => `${op} ${path} ${JSON.stringify(value)}`).sort(), [
+    'add /metadata/finalizers ["stow.dev/finalizer"]',
     'add /spec/databaseName "orders"',
     'add /spec/deletionPolicy "Retain"',
     'add /spec/owner "orders"',
@@ -73,7 +74,11 @@ t.test('/mutate/postgresdatabases fills the defaults as a JSON Patch of spec', a
     '/mutate/postgresdatabases',
     pgDatabase({ databaseName: 'o', owner: 'o', secretName: 'o', deletionPolicy: 'Drop' }),
   );
-  t.notOk(whole.patch, 'nothing to fill: no patch');
+  t.same(
+    decodePatch(whole.patch),
+    [{ op: 'add', path: '/metadata/finalizers', value: ['stow.dev/finalizer'] }],
+    'nothing to fill: only the finalizer',
+  );
   const valid = await review('/validate/postgresdatabases', pgDatabase({ deletionPolicy: 'Drop' }));
   t.equal(valid.allowed, true);
   t.match(valid.warnings, [/Drop: deleting this PostgresDatabase drops the database/]);

@@ -26,12 +26,16 @@ async function review(
 t.test('/mutate/postgresdbsnapshots fills deletionPolicy Retain, and only that', async (t) => {
   const response = await review('/mutate/postgresdbsnapshots', postgresDBSnapshot('before', 'orders'));
   t.equal(response.allowed, true);
-  t.same(decodePatch(response.patch), [{ op: 'add', path: '/spec/deletionPolicy', value: 'Retain' }]);
+  const finalizer = { op: 'add', path: '/metadata/finalizers', value: ['stow.dev/finalizer'] };
+  t.same(decodePatch(response.patch), [
+    { op: 'add', path: '/spec/deletionPolicy', value: 'Retain' },
+    finalizer,
+  ]);
   const explicit = await review(
     '/mutate/postgresdbsnapshots',
     postgresDBSnapshot('before', 'orders', 'Delete'),
   );
-  t.notOk(explicit.patch, 'a policy written is kept');
+  t.same(decodePatch(explicit.patch), [finalizer], 'a policy written is kept');
 });
 
 t.test('/validate/postgresdbsnapshots: the fields named, with their values', async (t) => {

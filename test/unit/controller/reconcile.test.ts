@@ -285,7 +285,10 @@ function setup(options: { policies?: PolicySource; access?: AccessVerdicts } = {
     config,
     rds,
     kube,
-    secrets: { get: async (_namespace, name) => kube.secrets.get(name) },
+    secrets: {
+      get: async (_namespace, name) => kube.secrets.get(name),
+      seen: (_namespace, name) => kube.secrets.has(name),
+    },
     services: { get: (key) => kube.services.get(key.split('/')[1]!) },
     events: sink,
     policies: options.policies ?? NO_POLICIES,
@@ -353,8 +356,11 @@ t.test('create: finalizer, Secret with the password before the instance, then Re
   const secret = decodeSecretData(kube.secrets.get('orders'));
   t.equal(rds.passwords.get(id), secret.password, 'instance got the Secret password');
   t.notOk(secret.host, 'no connection keys before the endpoint');
+  t.ok(kube.objects.get('orders')!.metadata.finalizers?.includes(FINALIZER));
+  t.equal(kube.objects.get('orders')!.status, undefined, 'the status waits for a first look');
+  t.same(await live('orders'), { requeueAfterMs: 1000 }, 'the first look: still creating');
+  t.same(rds.calls, ['create', 'describe'], 'looked up: its Secret says it may exist');
   const object = kube.objects.get('orders')!;
-  t.ok(object.metadata.finalizers?.includes(FINALIZER));
   t.match(object.status, {
     phase: 'Provisioning',
     rdsStatus: 'creating',
@@ -388,6 +394,27 @@ t.test('create: finalizer, Secret with the password before the instance, then Re
   t.equal(kube.writes.length, writesBefore, 'steady state: no Kubernetes write');
   t.equal(rds.mutatingCalls().length, rdsBefore, 'steady state: no RDS write');
   t.equal(events.length, 2, 'no new event');
+});
+
+t.test('a new instance available at the first look: one status write, Ready', async (t) => {
+  const { rds, kube, events, add, live, identifier } = setup();
+  add('orders');
+  kube.objects.get('orders')!.metadata.finalizers = [FINALIZER];
+  await live('orders');
+  rds.becomeAvailable(identifier('orders'));
+  t.same(await live('orders'), {}, 'settled');
+  t.same(
+    kube.writes,
+    ['create secret', 'patch secret', 'create service', 'patch status'],
+    'with the finalizer set at admission: the Secret, its connection keys, the Service and one status',
+  );
+  t.match(kube.objects.get('orders')!.status, { phase: 'Available' });
+  t.same(
+    events.map((e) => e.reason),
+    ['Creating', 'Ready'],
+    'every Event',
+  );
+  t.same(rds.calls, ['create', 'describe'], 'two RDS calls');
 });
 
 /** Answers every check with `verdict` at once, and records what was asked. */
@@ -938,12 +965,34 @@ t.test('Secret deleted under a live instance: refused, never regenerated', async
   const { rds, kube, add, live, identifier } = setup();
   add('orders');
   await live('orders');
+  await live('orders');
+  t.match(kube.objects.get('orders')!.status, { dbInstanceIdentifier: identifier('orders') }, 'recorded');
   const password = rds.passwords.get(identifier('orders'));
   kube.secrets.delete('orders');
   await live('orders');
   t.match(condition(kube.objects.get('orders'), 'Synced'), { status: 'False', reason: 'SecretMissing' });
   t.notOk(kube.secrets.has('orders'));
   t.equal(rds.passwords.get(identifier('orders')), password);
+});
+
+t.test('Secret deleted before the new instance was first recorded: its new password is set', async (t) => {
+  const { rds, kube, events, add, live, identifier } = setup();
+  add('orders');
+  await live('orders');
+  const id = identifier('orders');
+  const first = rds.passwords.get(id);
+  kube.secrets.delete('orders');
+  await live('orders');
+  t.equal(rds.instances.size, 1, 'no second instance');
+  const secret = kube.secrets.get('orders');
+  const password = decodeSecretData(secret).password;
+  t.not(password, first, 'a new Secret, a new password');
+  t.equal(secret?.metadata.annotations?.['stow.dev/password-reset'], 'pending', 'to be set on the instance');
+  t.match(events.at(-1), { type: 'Warning', reason: 'SecretRecreated' });
+  rds.becomeAvailable(id);
+  await live('orders');
+  t.equal(rds.passwords.get(id), password, "the instance has the Secret's password");
+  t.notOk(kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-reset'], 'done');
 });
 
 t.test('no secret value in events, status or errors', async (t) => {
@@ -1181,6 +1230,7 @@ t.test('restore to a point in time: the latest, or a time, of a PostgresDB of th
     add('orders');
     await live('orders');
     rds.becomeAvailable(identifier('orders'));
+    await live('orders');
     rds.instances.get(identifier('orders'))!.createdAt = '2024-12-01T00:00:00Z';
     add('copy', { restoreFrom: { pointInTime: { postgresDBRef: { name: 'orders' }, ...pointInTime } } });
     await live('copy');

@@ -78,8 +78,13 @@ t.test('admission over inject()', async (t) => {
           'defaulting only adds',
         );
         t.notOk(
-          patch.some((op) => op.path.includes('future') || op.path.startsWith('/metadata')),
+          patch.some((op) => op.path.includes('future')),
           'unknown fields untouched',
+        );
+        t.same(
+          patch.filter((op) => op.path.startsWith('/metadata')).map((op) => op.path),
+          ['/metadata/finalizers'],
+          'of metadata, only the finalizer',
         );
       }
     },

@@ -86,6 +86,7 @@ t.test('faults and delays are read and patched as JSON; bad values are refused',
     holdResponseAfter: null,
     actions: null,
     failSnapshots: false,
+    failingResourcePrefixes: [],
   });
   const patched = await call('PUT', '/faults', { throttleRate: 0.5, holdResponseAfter: 'ModifyDBInstance' });
   t.equal(patched.json.throttleRate, 0.5);
@@ -94,10 +95,28 @@ t.test('faults and delays are read and patched as JSON; bad values are refused',
   t.equal((await call('PUT', '/faults', { throtleRate: 1 })).status, 400, 'unknown switches are refused');
   t.equal((await call('PUT', '/faults', { failSnapshots: true })).json.failSnapshots, true);
   t.equal((await call('PUT', '/faults', { failSnapshots: 'yes' })).status, 400);
+  t.equal((await call('PUT', '/faults', { failingResourcePrefixes: [''] })).status, 400, 'an empty prefix');
 
   const delays = await call('POST', '/delays', { creating: 5000 });
   t.same(delays.json, { creating: 5000, backingUp: 0, modifying: 20, deleting: 0 });
   t.equal((await call('PUT', '/delays', { creating: -1 })).status, 400);
+});
+
+t.test('failingResourcePrefixes: every call naming such a resource fails, the others succeed', async (t) => {
+  const { rds, call } = await adminClient(t);
+  await call('POST', '/instances', { DBInstanceIdentifier: 'doomed-1' });
+  await call('POST', '/instances', { DBInstanceIdentifier: 'healthy-1' });
+  await call('PUT', '/faults', { failingResourcePrefixes: ['doomed-'] });
+  for (let i = 0; i < 3; i++) {
+    await t.rejects(
+      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'doomed-1' })),
+      { name: 'InternalFailure' },
+      'the doomed instance: InternalFailure, every time',
+    );
+  }
+  const healthy = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'healthy-1' }));
+  t.equal(healthy.DBInstances?.[0]?.DBInstanceIdentifier, 'healthy-1', 'another instance answers');
+  t.same((await call('GET', '/faults')).json.failingResourcePrefixes, ['doomed-']);
 });
 
 t.test('calls are counted by action and can be reset', async (t) => {
