@@ -138,8 +138,8 @@ t.test('the hook: copies, restores, points in time, retained backups, discards, 
   t.same(await ids(loginOf(fromSnapshot, 'Reset-pass.word2')), [1, 2, 3], 'the copy takes a new password');
   await t.rejects(ids(loginOf(fromSnapshot)), { code: '28P01' }, 'and refuses the old one');
 
-  // Points in time: copies follow the writes every COPY_INTERVAL_MS.
-  await sleep(10 * COPY_INTERVAL_MS);
+  // Copies follow the writes within a few seconds, even on a loaded machine.
+  await sleep(20 * COPY_INTERVAL_MS);
   const afterFive = new Date();
   await insert(login, 1);
   const atTime = await restoredAt('at-time', source, afterFive);
