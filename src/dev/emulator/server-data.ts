@@ -80,7 +80,9 @@ export class ServerData implements InstanceData {
 
   async release(instance: DbInstance, keepBackups: boolean): Promise<void> {
     if (keepBackups) {
-      // What the latest restorable time of the retained backups brings back.
+      // What the latest restorable time of the retained backups brings back (a seeded instance has
+      // no server, so nothing to copy; its copies, if any, stay).
+      if (!this.servers.endpointOf(instance)) return;
       await this.takePointInTimeCopy(instance).catch((error: Error) =>
         this.options.logger?.warn(
           { instance: instance.identifier, err: error.message },
