@@ -3,8 +3,11 @@ import type { DbInstance, DbSnapshot } from './model.js';
 /** Where a restored instance's data comes from. */
 export type DataSource =
   | { kind: 'snapshot'; snapshot: DbSnapshot }
-  /** The source instance (by resource id: it may be deleted, its automated backups retained), as of `time`. */
-  | { kind: 'pointInTime'; instanceResourceId: string; time: Date };
+  /**
+   * The source instance (by resource id: it may be deleted, its automated backups retained), as of
+   * `time`; `latest` when the request asked for the latest restorable time (then `time` is that time).
+   */
+  | { kind: 'pointInTime'; instanceResourceId: string; time: Date; latest: boolean };
 
 /**
  * The data behind instances, as snapshots and restores move it: the seam between the emulated RDS
@@ -16,12 +19,19 @@ export interface InstanceData {
   snapshot(instance: DbInstance, snapshot: DbSnapshot): Promise<void>;
   /**
    * The new instance's data from the source, made ready to serve; resolves once it accepts
-   * connections with the source's master credentials. A rejection fails the restore
-   * (`incompatible-restore`).
+   * connections with the new instance's master credentials (the source's). A rejection fails the
+   * restore (`incompatible-restore`).
    */
   restore(instance: DbInstance, source: DataSource): Promise<void>;
   /** The snapshot is deleted: its copy goes. */
   discard(snapshot: DbSnapshot): Promise<void>;
+  /**
+   * The instance is gone and its server is about to stop: with `keepBackups` (its automated backups
+   * are retained) what point-in-time restores of it need is kept, else it goes.
+   */
+  release(instance: DbInstance, keepBackups: boolean): Promise<void>;
+  /** The account is emptied (the emulator's reset): every copy goes. */
+  clear(): Promise<void>;
 }
 
 /** No process behind instances: snapshots and restores carry no data and settle at once. */
@@ -29,4 +39,6 @@ export const NO_DATA: InstanceData = {
   snapshot: async () => {},
   restore: async () => {},
   discard: async () => {},
+  release: async () => {},
+  clear: async () => {},
 };

@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { type DevCerts, makeDevCerts } from '../control-plane/certs.js';
 import { guardDir, releaseDir } from '../control-plane/orphan-guard.js';
 import { locatePostgresBinaries, type PostgresBinaries } from '../postgres/binaries.js';
-import { type PostgresServer, startPostgresServer } from '../postgres/server.js';
+import { type PostgresServer, type ServerDataCopy, startPostgresServer } from '../postgres/server.js';
 import { giveToServer, type ServerUser, serverUser } from '../postgres/server-user.js';
 import type { DbInstance } from './model.js';
 
@@ -42,11 +42,15 @@ export interface InstanceServers {
   stopAll(): Promise<void>;
 }
 
-/** One PostgreSQL server per instance, in one temporary folder, all with one certificate. */
+/**
+ * One PostgreSQL server per instance, in one temporary folder, all with one certificate; copies of
+ * their data (for snapshots and points in time) in a subfolder.
+ */
 export class PostgresInstanceServers implements InstanceServers {
   private readonly servers = new Map<DbInstance, Promise<PostgresServer>>();
   private readonly endpoints = new Map<DbInstance, ServerEndpoint>();
   private started = 0;
+  private copied = 0;
 
   private constructor(
     private readonly binaries: PostgresBinaries,
@@ -64,6 +68,8 @@ export class PostgresInstanceServers implements InstanceServers {
     guardDir(root);
     try {
       const tls = await makeDevCerts(join(root, 'tls'));
+      await mkdir(join(root, 'copies'), { mode: 0o700 });
+      await giveToServer(join(root, 'copies'), user);
       await giveToServer(root, user);
       return new PostgresInstanceServers(binaries, user, root, tls, logger);
     } catch (error) {
@@ -77,9 +83,11 @@ export class PostgresInstanceServers implements InstanceServers {
     return this.tls.caPem;
   }
 
-  start(instance: DbInstance): Promise<ServerEndpoint> {
+  /** From `from`, a copy of another server's data, when given; else a new cluster. */
+  start(instance: DbInstance, from?: ServerDataCopy): Promise<ServerEndpoint> {
     // Short folder names: the Unix socket's path must stay under 108 bytes.
     const starting = startPostgresServer({
+      ...(from ? { from } : {}),
       binaries: this.binaries,
       user: this.user,
       dir: join(this.root, `pg-${++this.started}`),
@@ -110,6 +118,31 @@ export class PostgresInstanceServers implements InstanceServers {
 
   endpointOf(instance: DbInstance): ServerEndpoint | undefined {
     return this.endpoints.get(instance);
+  }
+
+  /** The instances whose server accepts connections. */
+  running(): DbInstance[] {
+    return [...this.endpoints.keys()];
+  }
+
+  /** A consistent copy of the instance's data, taken while its server runs; fails when it has none. */
+  async copyData(instance: DbInstance): Promise<ServerDataCopy> {
+    return (await this.serverOf(instance)).copyData(join(this.root, 'copies', `c-${++this.copied}`));
+  }
+
+  /** Equal values mean the instance's data has not changed in between. */
+  async dataVersion(instance: DbInstance): Promise<string> {
+    return (await this.serverOf(instance)).dataVersion();
+  }
+
+  async removeCopy(copy: ServerDataCopy): Promise<void> {
+    await rm(copy.dataDir, { recursive: true, force: true });
+  }
+
+  private async serverOf(instance: DbInstance): Promise<PostgresServer> {
+    const server = await this.servers.get(instance);
+    if (!server) throw new Error(`instance ${instance.identifier} has no PostgreSQL server`);
+    return server;
   }
 
   async setMasterPassword(instance: DbInstance, password: string): Promise<void> {

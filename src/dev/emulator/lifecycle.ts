@@ -1,9 +1,10 @@
 import { retainedBackupOf } from './backups.js';
+import { type InstanceData, NO_DATA } from './instance-data.js';
+import type { InstanceServers } from './instance-servers.js';
 import type { DbInstance, DbSnapshot } from './model.js';
 import type { StateDelays } from './options.js';
 import { applySettings, isEmpty } from './settings.js';
 import type { EmulatorState } from './state.js';
-import type { InstanceServers } from './instance-servers.js';
 
 export class InvalidDelaysError extends Error {}
 
@@ -11,7 +12,7 @@ export class InvalidDelaysError extends Error {}
  * Moves instances through RDS's transitional statuses on timers, one timer per instance. With
  * servers, an instance also waits in `creating` for its server to accept connections, a new master
  * password is set in the server before the instance is `available` again, and the server stops when
- * the instance is gone.
+ * the instance is gone (after its data had its say: a final snapshot, retained backups).
  */
 export class InstanceLifecycle {
   private readonly cancelTimers = new Map<string, () => void>();
@@ -21,6 +22,7 @@ export class InstanceLifecycle {
     private readonly state: EmulatorState,
     delays: StateDelays,
     private readonly servers?: InstanceServers,
+    private readonly data: InstanceData = NO_DATA,
   ) {
     this.delayMs = validatedDelays(delays);
   }
@@ -93,32 +95,31 @@ export class InstanceLifecycle {
     instance.status = 'available';
   }
 
-  /** Automated backups are kept (retained) only when asked and when the instance had any (retention > 0). */
+  /**
+   * Automated backups are kept (retained) only when asked and when the instance had any (retention > 0).
+   * The final snapshot's data is copied from the start of the deletion, while the server still runs;
+   * the snapshot is `available` (or `failed`) once the instance is gone and the copy is done.
+   */
   startDeleting(
     instance: DbInstance,
     { finalSnapshot, keepAutomatedBackups }: { finalSnapshot?: DbSnapshot; keepAutomatedBackups: boolean },
   ): void {
     instance.status = 'deleting';
+    const keepBackups = keepAutomatedBackups && instance.backupRetentionPeriod > 0;
+    const copied = finalSnapshot
+      ? this.data.snapshot(instance, finalSnapshot).then(
+          () => true,
+          () => false,
+        )
+      : undefined;
     this.after(instance, this.delayMs.deleting, () => {
       this.state.removeInstance(instance.identifier);
-      this.releaseServer(instance);
-      if (finalSnapshot) finalSnapshot.status = 'available';
-      if (keepAutomatedBackups && instance.backupRetentionPeriod > 0)
-        this.state.addRetainedBackup(retainedBackupOf(instance, this.state));
-    });
-  }
-
-  /**
-   * CreateDBSnapshot: the instance is `backing-up` for the backingUp delay, then the snapshot is
-   * `available`. The snapshot has a timer of its own, so deleting the instance meanwhile does not stop it.
-   */
-  startSnapshot(instance: DbInstance, snapshot: DbSnapshot): void {
-    instance.status = 'backing-up';
-    const key = `snapshot:${snapshot.identifier}`;
-    this.schedule(key, this.delayMs.backingUp, () => {
-      snapshot.status = 'available';
-      if (this.state.getInstance(instance.identifier) === instance && instance.status === 'backing-up')
-        instance.status = 'available';
+      if (keepBackups) this.state.addRetainedBackup(retainedBackupOf(instance, this.state));
+      void (async () => {
+        const ok = await copied;
+        if (finalSnapshot?.status === 'creating') finalSnapshot.status = ok ? 'available' : 'failed';
+        this.releaseServer(instance, keepBackups);
+      })();
     });
   }
 
@@ -141,13 +142,17 @@ export class InstanceLifecycle {
     instance.instanceCreateTime ??= new Date();
   }
 
-  /** Stops the instance's server, if it has one, and removes its data. */
-  releaseServer(instance: DbInstance): void {
-    void this.servers?.stop(instance);
+  /** The instance is gone: its data says what it keeps, then its server (if any) stops and its folder goes. */
+  releaseServer(instance: DbInstance, keepBackups = false): void {
+    void this.data
+      .release(instance, keepBackups)
+      .catch(() => undefined)
+      .then(() => this.servers?.stop(instance));
   }
 
-  stopServers(): Promise<void> {
-    return this.servers?.stopAll() ?? Promise.resolve();
+  /** Every server stops and every copy of data goes (the emulator's reset). */
+  async stopServers(): Promise<void> {
+    await Promise.all([this.data.clear().catch(() => undefined), this.servers?.stopAll()]);
   }
 
   cancel(identifier: string): void {

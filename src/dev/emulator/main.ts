@@ -11,6 +11,8 @@ const usage = `Usage: node dist/src/dev/emulator/main.js [options]
   --region R            emulated region (default $AWS_REGION or us-east-1)
   --servers MODE        postgres: a real PostgreSQL server behind every instance; none: no process
                         (default: $STOW_EMULATOR_SERVERS, else none)
+  --copy-interval-ms N  with servers: how often each instance's data is copied for point-in-time
+                        restores, when it changed (default 60000)
   --delay-ms N          every state delay (creating, backing-up, modifying, deleting)
   --creating-ms N  --backing-up-ms N  --modifying-ms N  --deleting-ms N
   --latency-ms N        added to every Query API call
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     region: { type: 'string' },
     servers: { type: 'string' },
+    'copy-interval-ms': { type: 'string' },
     'delay-ms': { type: 'string' },
     'creating-ms': { type: 'string' },
     'backing-up-ms': { type: 'string' },
@@ -75,6 +78,7 @@ const emulator = await startRdsEmulator({
   host: values.host,
   region: values.region,
   ...(values.servers ? { servers: values.servers as ServerMode } : {}),
+  copyIntervalMs: numberOption('copy-interval-ms'),
   delays,
   faults: {
     latencyMs: numberOption('latency-ms') ?? 0,

@@ -43,13 +43,21 @@ export interface RdsEmulatorOptions {
   /** How many recent calls `calls()` keeps; counters are never trimmed. */
   callLogLimit?: number;
   logger?: FastifyBaseLogger;
-  /** What snapshots and restores copy; default: nothing (no process runs behind an instance). */
+  /**
+   * What snapshots and restores copy. Default: with servers, copies of their data (ServerData);
+   * without, nothing.
+   */
   instanceData?: InstanceData;
   /**
    * `postgres`: a real PostgreSQL server behind every instance created through the Query API;
    * `none`: no process at all. Default: $STOW_EMULATOR_SERVERS, else `none`.
    */
   servers?: ServerMode;
+  /**
+   * With servers (and no `instanceData` of the caller's): how often, in milliseconds, each instance
+   * with automated backups has its data copied for point-in-time restores, when it changed. Default 60 s.
+   */
+  copyIntervalMs?: number;
 }
 
 export const defaultDelays: Readonly<StateDelays> = {
@@ -69,6 +77,8 @@ export const noFaults: Readonly<FaultSettings> = {
   failSnapshots: false,
   failingResourcePrefixes: [],
 };
+
+export const defaultCopyIntervalMs = 60_000;
 
 export const defaultRegion = 'us-east-1';
 export const defaultAccountId = '123456789012';

@@ -10,11 +10,13 @@ import {
   type ServerMode,
   serverModeOf,
 } from './instance-servers.js';
+import { type InstanceData, NO_DATA } from './instance-data.js';
 import { InstanceLifecycle } from './lifecycle.js';
 import type { DbInstance } from './model.js';
 import {
   defaultAccountId,
   defaultCallLogLimit,
+  defaultCopyIntervalMs,
   defaultDelays,
   defaultRegion,
   type FaultSettings,
@@ -22,6 +24,7 @@ import {
   type StateDelays,
 } from './options.js';
 import { queryApi } from './query-api.js';
+import { ServerData } from './server-data.js';
 import { SnapshotLifecycle } from './snapshots.js';
 import { EmulatorState } from './state.js';
 
@@ -65,7 +68,10 @@ export interface EmulatorServer {
   control: EmulatorControl;
 }
 
-export type BuildEmulatorOptions = Omit<RdsEmulatorOptions, 'port' | 'host' | 'servers'> & {
+export type BuildEmulatorOptions = Omit<
+  RdsEmulatorOptions,
+  'port' | 'host' | 'servers' | 'copyIntervalMs'
+> & {
   /** The servers behind instances (startRdsEmulator prepares them); none when absent. */
   instanceServers?: InstanceServers;
 };
@@ -80,13 +86,9 @@ export function buildEmulatorServer(options: BuildEmulatorOptions = {}): Emulato
   const faults = new FaultInjector(initial.faults);
   const callLog = new CallLog(options.callLogLimit ?? defaultCallLogLimit);
   const held = new HeldResponses();
-  const lifecycle = new InstanceLifecycle(state, initial.delays, options.instanceServers);
-  const snapshots = new SnapshotLifecycle(
-    state,
-    lifecycle,
-    () => faults.failsSnapshots(),
-    options.instanceData,
-  );
+  const data = options.instanceData ?? NO_DATA;
+  const lifecycle = new InstanceLifecycle(state, initial.delays, options.instanceServers, data);
+  const snapshots = new SnapshotLifecycle(state, lifecycle, () => faults.failsSnapshots(), data);
   const control = new EmulatorControl(state, lifecycle, faults, callLog, held, initial, snapshots);
 
   const app = Fastify({
@@ -110,11 +112,29 @@ export function buildEmulatorServer(options: BuildEmulatorOptions = {}): Emulato
 export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promise<RdsEmulator> {
   const mode = serverModeOf(options.servers);
   const servers = mode === 'postgres' ? await PostgresInstanceServers.prepare(options.logger) : undefined;
+  let serverData: ServerData | undefined;
+  try {
+    // With servers, snapshots and restores carry their data unless the caller brings its own hook.
+    if (servers && !options.instanceData)
+      serverData = new ServerData(servers, {
+        copyIntervalMs: options.copyIntervalMs ?? defaultCopyIntervalMs,
+        logger: options.logger,
+      });
+  } catch (error) {
+    await servers?.close();
+    throw error;
+  }
+  const instanceData: InstanceData | undefined = options.instanceData ?? serverData;
   const { app, control } = buildEmulatorServer({
     ...options,
     ...(servers ? { instanceServers: servers } : {}),
+    ...(instanceData ? { instanceData } : {}),
   });
-  if (servers) app.addHook('onClose', () => servers.close());
+  if (servers)
+    app.addHook('onClose', async () => {
+      await serverData?.close();
+      await servers.close();
+    });
   const host = options.host ?? '127.0.0.1';
   try {
     await app.listen({ port: options.port ?? 0, host });

@@ -50,6 +50,9 @@ export class SnapshotLifecycle {
     const key = `restore:${instance.identifier}`;
     const restored = this.data.restore(instance, source);
     this.settle(key, this.instances.delays.creating, restored, (ok) => {
+      // Gone meanwhile (vanished, or deleted before its server was up): nothing may keep running for it.
+      if (ok && this.state.getInstance(instance.identifier) !== instance)
+        this.instances.releaseServer(instance);
       if (!current('creating')) return;
       if (!ok) {
         instance.status = 'incompatible-restore';

@@ -9,6 +9,8 @@ export interface PostgresBinaries {
   dir: string;
   initdb: string;
   postgres: string;
+  /** Copies a running server's data consistently (snapshots); from the client package, which the server needs. */
+  pgBasebackup: string;
   major: number;
 }
 
@@ -46,7 +48,8 @@ function newestInstalled(): PostgresBinaries | undefined {
     const dir = join(DEBIAN_ROOT, String(major), 'bin');
     const initdb = join(dir, 'initdb');
     const postgres = join(dir, 'postgres');
-    if (isExecutable(initdb) && isExecutable(postgres)) return { dir, initdb, postgres, major };
+    if (isExecutable(initdb) && isExecutable(postgres))
+      return { dir, initdb, postgres, pgBasebackup: join(dir, 'pg_basebackup'), major };
   }
   return undefined;
 }

@@ -24,7 +24,13 @@ export interface PostgresServerOptions {
   /** A folder that does not exist yet: data, socket, certificate and log; removed by stop(). */
   dir: string;
   tls: { certPem: string; keyPem: string };
+  /**
+   * The master user: set up in a new cluster; in one started from a copy, where it exists already,
+   * only its password is set.
+   */
   master: MasterSetup;
+  /** Start from this copy of another server's data instead of a new cluster. */
+  from?: ServerDataCopy;
   /** Default 30 s. */
   startTimeoutMs?: number;
 }
@@ -34,8 +40,25 @@ export interface PostgresServer {
   readonly port: number;
   /** Sets a role's password over the bootstrap superuser's connection, as RDS applies it. */
   setPassword(username: string, password: string): Promise<void>;
+  /**
+   * A consistent copy of the data folder into `target` (which must not exist), taken while the
+   * server runs (pg_basebackup: a checkpoint, the files, and the WAL written meanwhile).
+   */
+  copyData(target: string): Promise<ServerDataCopy>;
+  /**
+   * Changes whenever a transaction that could have written anything starts or ends: equal values
+   * mean the data is as it was (the current snapshot, `xmin:xmax:in-progress`).
+   */
+  dataVersion(): Promise<string>;
   /** Fast shutdown (clients are disconnected), then the folder is removed. */
   stop(): Promise<void>;
+}
+
+/** A copy of a server's data folder, owned by the server's user, and what a server started on it needs. */
+export interface ServerDataCopy {
+  readonly dataDir: string;
+  /** The bootstrap superuser's password inside the copy (never logged). */
+  readonly bootstrapPassword: string;
 }
 
 /**
@@ -48,17 +71,29 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   let server: ManagedProcess | undefined;
   try {
     await giveToServer(dir, options.user);
-    const bootstrapPassword = randomBytes(24).toString('base64url');
-    await initdb(options, bootstrapPassword);
+    const { from, master } = options;
+    const bootstrapPassword = from?.bootstrapPassword ?? randomBytes(24).toString('base64url');
+    if (from) await run('cp', ['-a', from.dataDir, join(dir, 'data')], options.user);
+    else await initdb(options, bootstrapPassword);
     await writeTls(options);
     const started = await startOnFreePort(options, bootstrapPassword);
     server = started.process;
     const admin = { dir, port: started.port, password: bootstrapPassword };
-    await asBootstrapUser(admin, masterSetupStatements(options.master));
+    await asBootstrapUser(
+      admin,
+      from ? [setPasswordStatement(master.username, master.password)] : masterSetupStatements(master),
+    );
     return {
       address: SERVER_ADDRESS,
       port: started.port,
-      setPassword: (username, password) => asBootstrapUser(admin, [setPasswordStatement(username, password)]),
+      setPassword: async (username, password) => {
+        await asBootstrapUser(admin, [setPasswordStatement(username, password)]);
+      },
+      copyData: (target) => copyData(options, admin, target),
+      dataVersion: async () => {
+        const [row] = await asBootstrapUser(admin, ['SELECT pg_current_snapshot()::text AS version']);
+        return String(row?.version);
+      },
       stop: () => stopAndRemove(dir, started.process),
     };
   } catch (error) {
@@ -67,8 +102,11 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   }
 }
 
-function childIdentity(user: ServerUser | undefined) {
-  return { ...(user ?? {}), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' } };
+function childIdentity(user: ServerUser | undefined, env: Record<string, string> = {}) {
+  return {
+    ...(user ?? {}),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC', ...env },
+  };
 }
 
 async function initdb(options: PostgresServerOptions, bootstrapPassword: string): Promise<void> {
@@ -81,6 +119,8 @@ async function initdb(options: PostgresServerOptions, bootstrapPassword: string)
       [
         ...['-D', join(options.dir, 'data'), '-U', BOOTSTRAP_USER, `--pwfile=${passwordFile}`],
         ...['--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+        // 1 MiB WAL segments rather than 16: a copy carries a segment or two, and each server is smaller.
+        '--wal-segsize=1',
       ],
       options.user,
     );
@@ -171,8 +211,14 @@ async function waitAccepting(
   return `not accepting connections in time: ${last}`;
 }
 
-/** Over the server's Unix socket, which only this process and the server's user can reach. */
-async function asBootstrapUser(connection: BootstrapConnection, statements: string[]): Promise<void> {
+/**
+ * Over the server's Unix socket, which only this process and the server's user can reach; answers the
+ * last statement's rows.
+ */
+async function asBootstrapUser(
+  connection: BootstrapConnection,
+  statements: string[],
+): Promise<Record<string, unknown>[]> {
   const client = new Client({
     host: connection.dir,
     port: connection.port,
@@ -183,10 +229,38 @@ async function asBootstrapUser(connection: BootstrapConnection, statements: stri
   client.on('error', () => {});
   await client.connect();
   try {
-    for (const statement of statements) await client.query(statement);
+    let rows: Record<string, unknown>[] = [];
+    for (const statement of statements) rows = (await client.query(statement)).rows;
+    return rows;
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * pg_basebackup as the bootstrap superuser over the Unix socket: `fast` checkpoint, the WAL streamed
+ * alongside so the copy is consistent on its own, no fsync and no manifest (throwaway copies).
+ */
+async function copyData(
+  options: PostgresServerOptions,
+  admin: BootstrapConnection,
+  target: string,
+): Promise<ServerDataCopy> {
+  try {
+    await run(
+      options.binaries.pgBasebackup,
+      [
+        ...['-D', target, '-h', admin.dir, '-p', String(admin.port), '-U', BOOTSTRAP_USER, '--no-password'],
+        ...['--wal-method=stream', '--checkpoint=fast', '--no-sync', '--no-manifest'],
+      ],
+      options.user,
+      { PGPASSWORD: admin.password },
+    );
+  } catch (error) {
+    await rm(target, { recursive: true, force: true });
+    throw error;
+  }
+  return { dataDir: target, bootstrapPassword: admin.password };
 }
 
 async function stopAndRemove(dir: string, server: ManagedProcess | undefined): Promise<void> {
@@ -205,9 +279,14 @@ async function stopAndRemove(dir: string, server: ManagedProcess | undefined): P
   await rm(dir, { recursive: true, force: true });
 }
 
-function run(command: string, args: string[], user: ServerUser | undefined): Promise<void> {
+function run(
+  command: string,
+  args: string[],
+  user: ServerUser | undefined,
+  env: Record<string, string> = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { encoding: 'utf8', ...childIdentity(user) }, (error, _stdout, stderr) => {
+    execFile(command, args, { encoding: 'utf8', ...childIdentity(user, env) }, (error, _stdout, stderr) => {
       if (error) reject(new Error(`${command} failed: ${stderr.trim() || error.message}`));
       else resolve();
     });

@@ -38,6 +38,7 @@ export const restoreDbInstanceToPointInTime: ActionHandler = (params, { state, s
     'TargetDBInstanceIdentifier',
   );
   const source = pointInTimeSource(params, state);
+  const latest = params.boolean('UseLatestRestorableTime') ?? false;
   const time = restoreTime(params, source);
   if (state.getInstance(target)) throw dbInstanceAlreadyExists();
   const instance = restoredInstance(params, state, target, source.capture, source.tags);
@@ -51,6 +52,7 @@ export const restoreDbInstanceToPointInTime: ActionHandler = (params, { state, s
     kind: 'pointInTime',
     instanceResourceId: source.capture.instanceResourceId,
     time,
+    latest,
   });
   return singleDbInstanceXml(instance);
 };

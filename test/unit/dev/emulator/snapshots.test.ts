@@ -1,6 +1,7 @@
 import {
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
   DeleteDBSnapshotCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
@@ -452,6 +453,10 @@ t.test('the data hook: snapshots and restores go through it; its failures fail t
     async discard(snapshot) {
       calls.push(`discard ${snapshot.identifier}`);
     },
+    async release(instance, keepBackups) {
+      calls.push(`release ${instance.identifier}${keepBackups ? ' keeping backups' : ''}`);
+    },
+    async clear() {},
   };
   const { emulator, rds } = await start(t, data);
   const source = await instance(rds, emulator, 'orders');
@@ -524,6 +529,29 @@ t.test('the data hook: snapshots and restores go through it; its failures fail t
     'a-new-password',
     'a restored instance takes a new master password like any other',
   );
+  await until(
+    () => instanceStatus(rds, 'copy'),
+    (s) => s === 'available',
+  );
+  calls.length = 0;
+  failCopy = false;
+  await rds.send(
+    new DeleteDBInstanceCommand({
+      DBInstanceIdentifier: 'copy',
+      FinalDBSnapshotIdentifier: 'copy-final',
+      DeleteAutomatedBackups: false,
+    }),
+  );
+  await until(() => calls.some((call) => call.startsWith('release')), Boolean);
+  t.same(
+    calls,
+    ['snapshot copy -> copy-final', 'release copy keeping backups'],
+    "a final snapshot is copied, then the deleted instance's data is released, its backups kept",
+  );
+  t.equal(await snapshotStatus(rds, 'copy-final'), 'available');
+  await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'pit', SkipFinalSnapshot: true }));
+  await until(() => calls.includes('release pit'), Boolean);
+  t.ok(calls.includes('release pit'), 'without retained backups, its data goes');
 });
 
 t.test('CreateDBInstance still works beside the restores', async (t) => {
