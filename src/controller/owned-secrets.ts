@@ -1,6 +1,7 @@
 import type { KubeOps, ObjectCache, SecretReader } from './context.js';
 import { keyOf } from '../kube/informer.js';
 import type { KubeObject, Secret } from '../kube/types.js';
+import { withoutManagedFields } from './cached-objects.js';
 import { controllerOf } from './owner.js';
 
 /**
@@ -38,7 +39,8 @@ export class OwnedSecrets implements SecretReader {
   /** Keeps a Secret read or written by a reconcile when a live PostgresDB controls it. */
   remember(secret: Secret): Secret {
     const key = keyOf(secret);
-    if (this.isControlled(secret)) this.kept.set(key, secret);
+    // managedFields (a third of a Secret Stow wrote, in memory) is read by nobody.
+    if (this.isControlled(secret)) this.kept.set(key, withoutManagedFields(secret));
     else this.kept.delete(key);
     return secret;
   }

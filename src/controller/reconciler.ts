@@ -305,7 +305,6 @@ class LiveReconcile {
       ? await this.existingInstancePassword()
       : { password: generatePassword(), reset: isRestoring(this.spec) };
     this.beforeWrite();
-    this.passwordGeneratedNow = !this.instance;
     const credentials: Credentials = { ...this.credentialsWithout(), password: source.password };
     const annotations = {
       ...newMasterSecretAnnotations(this.object, this.context.now()),
@@ -319,7 +318,9 @@ class LiveReconcile {
       annotations,
     );
     try {
-      return await this.context.kube.createSecret(secret, this.signal);
+      const created = await this.context.kube.createSecret(secret, this.signal);
+      this.passwordGeneratedNow = !this.instance;
+      return created;
     } catch (error) {
       if (!isKubeError(error, 409)) throw error;
       const existing = await this.context.kube.getSecret(this.identity.namespace, name, this.signal);

@@ -417,6 +417,25 @@ t.test('a new instance available at the first look: one status write, Ready', as
   t.same(rds.calls, ['create', 'describe'], 'two RDS calls');
 });
 
+t.test('a Secret the cache has not seen yet: its password is kept, never reset', async (t) => {
+  const { rds, kube, events, context, add, live, identifier } = setup();
+  add('orders');
+  await live('orders');
+  const id = identifier('orders');
+  const password = rds.passwords.get(id);
+  // A new leader whose Secret informer has not listed yet: the Secret exists, unseen.
+  context.secrets = { ...context.secrets, seen: () => false };
+  await live('orders');
+  t.equal(rds.instances.size, 1, 'no second instance');
+  t.equal(decodeSecretData(kube.secrets.get('orders')).password, password, 'the same password');
+  t.notOk(kube.secrets.get('orders')?.metadata.annotations?.['stow.dev/password-reset'], 'no reset');
+  t.notOk(
+    events.some((event) => event.reason === 'SecretRecreated'),
+    'nothing recreated',
+  );
+  t.equal(rds.passwords.get(id), password, 'the instance keeps its password');
+});
+
 /** Answers every check with `verdict` at once, and records what was asked. */
 function fixedVerdicts(verdict: AccessVerdict | undefined) {
   const asked: Array<{ key: string; password: string; address: string; wait: boolean }> = [];
