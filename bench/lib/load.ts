@@ -26,7 +26,7 @@ export function connectionPool(opts: Pick<LoadOptions, 'ca' | 'connections'>): A
   return new Agent({ connections: opts.connections, pipelining: 1, connect: { ca: opts.ca } });
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }

@@ -110,7 +110,7 @@ export function isReady(object: PostgresDB | undefined) {
 }
 
 /** Fake credentials for the SDK's default chain, and the emulator through AWS_ENDPOINT_URL_RDS. */
-export function awsEnvironment(emulator: RdsEmulator): Record<string, string> {
+export function awsEnvironment(emulator: Pick<RdsEmulator, 'url'>): Record<string, string> {
   return {
     AWS_ACCESS_KEY_ID: 'emulator',
     AWS_SECRET_ACCESS_KEY: 'emulator',
@@ -259,7 +259,8 @@ async function getOptional<T>(client: KubeClient, path: string): Promise<T | und
   }
 }
 
-function parseWrites(text: string): { total: number; byResource: Record<string, number> } {
+/** Writes counted by the API server (`apiserver_request_total`, non-read verbs) in a /metrics page, leases apart. */
+export function parseWrites(text: string): { total: number; byResource: Record<string, number> } {
   const byResource: Record<string, number> = {};
   let total = 0;
   for (const line of text.split('\n')) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { guardProcessGroup, killGroup, releaseProcessGroup } from './orphan-guard.js';
@@ -41,31 +41,18 @@ export function startManagedProcess(
   } finally {
     closeSync(fd);
   }
-  child.once('error', () => {});
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`cannot start ${name} (${command})`);
-  guardProcessGroup(pid);
+  const { pid, exited, hasExited } = guardGroupUntilExit(child, name, command);
   // A forgotten stop() must not keep the test process alive; orphan-guard cleans up at exit.
   child.unref();
-  let done = false;
-  const exited = new Promise<string>((resolve) => {
-    child.once('exit', (code, signal) => {
-      done = true;
-      // Anything the process forked into its group goes with it.
-      killGroup(pid);
-      releaseProcessGroup(pid);
-      resolve(signal ?? `exit code ${code}`);
-    });
-  });
 
   return {
     name,
     pid,
     logFile,
     exited,
-    hasExited: () => done,
+    hasExited,
     async stop(graceMs) {
-      if (done) return;
+      if (hasExited()) return;
       child.ref();
       killGroup(pid, 'SIGTERM');
       const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
@@ -77,4 +64,30 @@ export function startManagedProcess(
       return text.trimEnd().split('\n').slice(-lines).join('\n');
     },
   };
+}
+
+/**
+ * For a child started `detached` (a process group of its own): guards the group (orphan-guard) until the
+ * child exits, then ends whatever it forked into the group. Resolves `exited` with how it ended.
+ */
+export function guardGroupUntilExit(
+  child: ChildProcess,
+  name: string,
+  command: string,
+): { pid: number; exited: Promise<string>; hasExited(): boolean } {
+  child.once('error', () => {});
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`cannot start ${name} (${command})`);
+  guardProcessGroup(pid);
+  let done = false;
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      // Anything the process forked into its group goes with it.
+      killGroup(pid);
+      releaseProcessGroup(pid);
+      resolve(signal ?? `exit code ${code}`);
+    });
+  });
+  return { pid, exited, hasExited: () => done };
 }
