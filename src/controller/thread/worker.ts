@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../../config/load.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
@@ -16,8 +17,19 @@ const port = parentPort!;
 const data = workerData as ControllerThreadData;
 const send = (message: FromController) => port.postMessage(message);
 
+/**
+ * The controller's thread yields the CPU to the webhooks' when both want it: on Linux a thread's nice
+ * value is its own, so this lowers only this thread (a pod may always lower its priority).
+ */
+const CONTROLLER_NICE = 10;
+
 async function start(): Promise<RunningController> {
   const logger = createLogger({ level: data.logLevel });
+  try {
+    setPriority(CONTROLLER_NICE);
+  } catch (error) {
+    logger.info({ err: error }, 'the controller thread keeps its CPU priority');
+  }
   // Node's process metrics (CPU, memory) are the main thread's to report; this registry has the controller's.
   const registry = createRegistry({ defaultMetrics: false });
   const controller = await startController({
