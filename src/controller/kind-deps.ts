@@ -6,7 +6,10 @@ import type { KubeClient } from '../kube/client.js';
 import type { EventSink } from '../kube/events.js';
 import type { KubeResources } from '../kube/resources.js';
 import type { PolicySource } from '../policy/store.js';
+import type { PostgresDB } from '../api/v1beta1.js';
+import { withoutManagedFields } from './cached-objects.js';
 import type { ControllerMetrics } from './metrics.js';
+import type { KindRunnerOptions } from './runtime/kind-runner.js';
 
 export interface RuntimeSettings {
   resyncPeriodMs: number;
@@ -28,4 +31,28 @@ export interface KindDeps {
   events: EventSink;
   policies: PolicySource;
   settings: RuntimeSettings;
+}
+
+/**
+ * What every kind's KindRunner is made with, apart from its type and reconciler: the replica's
+ * client, logger, watched namespaces, timing, concurrency and metrics; objects cached without
+ * managedFields.
+ */
+export function kindRunnerOptions<T extends Pick<PostgresDB, 'metadata'>>(
+  deps: KindDeps,
+  signal: AbortSignal,
+): Omit<KindRunnerOptions<T>, 'type' | 'reconciler'> {
+  const { settings } = deps;
+  return {
+    client: deps.client,
+    logger: deps.logger,
+    namespaces: deps.config.watchNamespaces ?? [],
+    transform: withoutManagedFields,
+    watchdogMs: settings.watchdogMs,
+    relistPeriodMs: settings.relistPeriodMs,
+    concurrency: settings.concurrency,
+    ...(settings.backoff ? { backoff: settings.backoff } : {}),
+    signal,
+    metrics: deps.metrics.runtime,
+  };
 }

@@ -4,7 +4,7 @@ import { FINALIZER } from '../api/constants.js';
 import { type PostgresDB, POSTGRESDBS } from '../api/v1beta1.js';
 import type { RdsInstance } from '../aws/types.js';
 import { type AccessChecks, accessChecksFor, showsVerdict } from './access-check.js';
-import { cachedService, secretMetadata, withoutManagedFields } from './cached-objects.js';
+import { cachedService, secretMetadata } from './cached-objects.js';
 import { kubeOps, postgresDBEvents, type ReconcilerContext } from './context.js';
 import { boundIdentifier, isPaused } from './resource.js';
 import { reconcileDeletion } from './deletion.js';
@@ -12,7 +12,7 @@ import { keyOf } from '../kube/informer.js';
 import { informerFor, type ObjectInformer } from '../kube/informer-group.js';
 import { pathOf } from '../kube/paths.js';
 import { type KubeObject, type ObjectReference, SECRETS, type Service, SERVICES } from '../kube/types.js';
-import type { KindDeps } from './kind-deps.js';
+import { type KindDeps, kindRunnerOptions } from './kind-deps.js';
 import { MANAGED_SELECTOR } from './labels.js';
 import { OrphanHandler } from './orphan-handler.js';
 import { orphanScene } from './orphans.js';
@@ -128,16 +128,8 @@ export class PostgresDBController implements Controller {
       ...informerTiming,
     });
     this.postgres = new KindRunner<PostgresDB>({
-      client,
-      logger,
-      namespaces,
+      ...kindRunnerOptions(deps, this.stopper.signal),
       type: POSTGRESDBS,
-      transform: withoutManagedFields,
-      ...informerTiming,
-      concurrency: settings.concurrency,
-      ...(settings.backoff ? { backoff: settings.backoff } : {}),
-      signal: this.stopper.signal,
-      metrics: deps.metrics.runtime,
       reconciler: {
         needsReconcile,
         reconcile: (object, key, signal) => this.reconcile(object, this.takeListed(key), signal),

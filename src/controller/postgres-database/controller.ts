@@ -4,7 +4,7 @@ import { informerFor, type ObjectInformer } from '../../kube/informer-group.js';
 import { pathOf } from '../../kube/paths.js';
 import { type KubeObject, SECRETS } from '../../kube/types.js';
 import type { KindRegistration } from '../index.js';
-import type { KindDeps } from '../kind-deps.js';
+import { type KindDeps, kindRunnerOptions } from '../kind-deps.js';
 import { KindRunner } from '../runtime/kind-runner.js';
 import type { Controller } from '../runtime/manager.js';
 import { type DatabaseContext, databaseEvents } from './context.js';
@@ -16,7 +16,7 @@ import { databaseKeyOf, ROLE_SECRET_SELECTOR, roleSecretMetadata } from './roles
 const SQL_TIMEOUT_MS = 30_000;
 
 /** Nothing reads managedFields, which on an object written by several managers outweighs its spec. */
-function withoutManagedFields(object: PostgresDatabase): PostgresDatabase {
+function _withoutManagedFields(object: PostgresDatabase): PostgresDatabase {
   if (!object.metadata.managedFields) return object;
   const { managedFields: _, ...metadata } = object.metadata;
   return { ...object, metadata };
@@ -67,16 +67,8 @@ export class PostgresDatabaseController implements Controller {
       ...informerTiming,
     });
     this.databases = new KindRunner<PostgresDatabase>({
-      client,
-      logger,
-      namespaces,
+      ...kindRunnerOptions(deps, this.stopper.signal),
       type: POSTGRES_DATABASES,
-      transform: withoutManagedFields,
-      ...informerTiming,
-      concurrency: settings.concurrency,
-      ...(settings.backoff ? { backoff: settings.backoff } : {}),
-      signal: this.stopper.signal,
-      metrics: deps.metrics.runtime,
       reconciler: {
         needsReconcile,
         reconcile: (object, _key, signal) => reconcileDatabase(context, object, signal),

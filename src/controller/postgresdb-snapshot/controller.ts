@@ -1,5 +1,5 @@
+import { kindRunnerOptions } from '../kind-deps.js';
 import { POSTGRESDB_SNAPSHOTS, type PostgresDBSnapshot } from '../../api/postgres-db-snapshot.js';
-import { withoutManagedFields } from '../cached-objects.js';
 import { needsReconcile, type RuntimeDeps } from '../postgresdb-controller.js';
 import { KindRunner } from '../runtime/kind-runner.js';
 import type { Controller } from '../runtime/manager.js';
@@ -30,17 +30,8 @@ export class PostgresDBSnapshotController implements Controller {
       now: () => new Date(),
     };
     this.runner = new KindRunner<PostgresDBSnapshot>({
-      client: deps.client,
-      logger: deps.logger,
-      namespaces: config.watchNamespaces ?? [],
+      ...kindRunnerOptions(deps, this.stopper.signal),
       type: POSTGRESDB_SNAPSHOTS,
-      transform: withoutManagedFields,
-      watchdogMs: settings.watchdogMs,
-      relistPeriodMs: settings.relistPeriodMs,
-      concurrency: settings.concurrency,
-      ...(settings.backoff ? { backoff: settings.backoff } : {}),
-      signal: this.stopper.signal,
-      metrics: deps.metrics.runtime,
       reconciler: {
         needsReconcile,
         reconcile: (object, _key, signal) => reconcileSnapshot(context, object, signal),
