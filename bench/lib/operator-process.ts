@@ -26,6 +26,8 @@ export interface OperatorLaunch {
 /** An operator as `stow run` runs it, in its own process, seen from outside: logs, /metrics, /proc and the inspector. */
 export interface OperatorProcess {
   readonly process: BenchProcess;
+  /** Where it serves the webhooks. */
+  readonly webhookPort: number;
   /** Date.now() when it was started. */
   readonly startedAt: number;
   metrics(): Promise<Map<string, Family>>;
@@ -37,6 +39,8 @@ export interface OperatorProcess {
   writeHeapSnapshots(file: string): Promise<string[]>;
   /** When it logged `became leader` (Date.now() clock), waiting for it if need be. */
   becameLeader(timeoutMs: number): Promise<number>;
+  /** When it logged `caches filled` (its informers' first lists, leading or not), waiting if need be. */
+  cachesFilled(timeoutMs: number): Promise<number>;
   /** Resolves once the postgresdb work queue is empty and no worker is busy, twice in a row. */
   waitIdle(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -76,19 +80,22 @@ export async function startOperatorProcess(launch: OperatorLaunch): Promise<Oper
     const inspector = await InspectorSession.connect(url!);
     await child.waitForLine((line) => line.includes('"msg":"stow is running"'), 60_000);
     const metricsUrl = `http://127.0.0.1:${launch.metricsPort}/metrics`;
+    const loggedAt = async (message: string, timeoutMs: number) => {
+      const line = await child.waitForLine((text) => text.includes(`"msg":"${message}"`), timeoutMs);
+      return Date.parse((JSON.parse(line) as { time: string }).time);
+    };
     const metrics = async () => parseExposition(await (await fetch(metricsUrl)).text());
     return {
       process: child,
+      webhookPort: launch.webhookPort,
       startedAt,
       metrics,
       vm: (field) =>
         Number(VM_FIELD(field).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024,
       memoryAfterGc: () => inspector.memoryAfterGc(),
       writeHeapSnapshots: (file) => inspector.writeHeapSnapshots(file),
-      async becameLeader(timeoutMs) {
-        const line = await child.waitForLine((text) => text.includes('"msg":"became leader"'), timeoutMs);
-        return Date.parse((JSON.parse(line) as { time: string }).time);
-      },
+      becameLeader: (timeoutMs) => loggedAt('became leader', timeoutMs),
+      cachesFilled: (timeoutMs) => loggedAt('caches filled', timeoutMs),
       async waitIdle(timeoutMs) {
         const deadline = Date.now() + timeoutMs;
         let idleInARow = 0;

@@ -63,9 +63,11 @@ export interface ScaleReport {
     peakRssBytes: number;
   };
   coldStart: {
-    /** From the new process's start to `became leader` (the bench ends the killed leader's Lease). */
+    /** From the standby's start to its informers' first lists cached (`caches filled`), before the kill. */
+    cachesFilledSeconds: number;
+    /** From the kill to the standby's `became leader` (the bench ends the killed leader's Lease). */
     leaderSeconds: number;
-    /** From `became leader` until the PostgresDB changed while no operator ran has its new generation observed. */
+    /** From `became leader` until the PostgresDB changed while no operator led has its new generation observed. */
     changedReconciledSeconds: number;
     /** From `became leader` until every resource was reconciled once and the work queue is empty. */
     caughtUpSeconds: number;
@@ -167,8 +169,11 @@ export function formatScaleReport(report: ScaleReport): string[] {
     );
   row('slope of heap after GC', `${(memory.slopeBytesPerResource / 1024).toFixed(1)} KiB per resource`);
 
-  lines.push(`cold start: the leader killed (SIGKILL) with ${n} Ready resources, a new operator started`);
-  row('process start → became leader (Lease deleted)', seconds(coldStart.leaderSeconds));
+  lines.push(
+    `failover: a standby started beside the leader, then the leader killed (SIGKILL) with ${n} Ready resources`,
+  );
+  row('standby: process start → caches filled', seconds(coldStart.cachesFilledSeconds));
+  row('kill → standby became leader (Lease deleted)', seconds(coldStart.leaderSeconds));
   row('became leader → changed resource reconciled', seconds(coldStart.changedReconciledSeconds));
   row('became leader → caught up', seconds(coldStart.caughtUpSeconds));
   row('RDS calls', `${coldStart.rds.total} (${inAll(coldStart.rds.byAction)})`);

@@ -40,7 +40,6 @@ export interface KindDeps {
  */
 export function kindRunnerOptions<T extends Pick<PostgresDB, 'metadata'>>(
   deps: KindDeps,
-  signal: AbortSignal,
 ): Omit<KindRunnerOptions<T>, 'type' | 'reconciler'> {
   const { settings } = deps;
   return {
@@ -52,7 +51,6 @@ export function kindRunnerOptions<T extends Pick<PostgresDB, 'metadata'>>(
     relistPeriodMs: settings.relistPeriodMs,
     concurrency: settings.concurrency,
     ...(settings.backoff ? { backoff: settings.backoff } : {}),
-    signal,
     metrics: deps.metrics.runtime,
   };
 }

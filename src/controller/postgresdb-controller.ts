@@ -74,11 +74,10 @@ function hasFinalizer(object: Reconciled): boolean {
 }
 
 /**
- * The controller while this replica leads: informers for PostgresDBs and for the Secrets and
- * Services it owns, the work queue, and the periodic resync against RDS.
+ * PostgresDB's controller: informers for PostgresDBs and for the Secrets and Services it owns, which
+ * run for the life of the replica; while it leads, the work queue and the periodic resync against RDS.
  */
 export class PostgresDBController implements Controller {
-  private readonly stopper = new AbortController();
   private readonly postgres: KindRunner<PostgresDB>;
   private readonly secrets: ObjectInformer<KubeObject>;
   private readonly ownedSecrets: OwnedSecrets;
@@ -87,8 +86,8 @@ export class PostgresDBController implements Controller {
   private readonly orphans: OrphanHandler;
   private readonly access: AccessChecks | undefined;
   private readonly listed = new Map<string, { instance: RdsInstance; at: number }>();
-  /** True once the informers have listed: a resync before would find every instance orphaned. */
-  private accepting = false;
+  /** The current term's signal; set only once the caches are full (a resync before would find every instance orphaned). */
+  private term: AbortSignal | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private resyncing: Promise<ResyncReport | undefined> | undefined;
 
@@ -128,7 +127,7 @@ export class PostgresDBController implements Controller {
       ...informerTiming,
     });
     this.postgres = new KindRunner<PostgresDB>({
-      ...kindRunnerOptions(deps, this.stopper.signal),
+      ...kindRunnerOptions(deps),
       type: POSTGRESDBS,
       reconciler: {
         needsReconcile,
@@ -166,35 +165,43 @@ export class PostgresDBController implements Controller {
     });
   }
 
-  get signal(): AbortSignal {
-    return this.stopper.signal;
+  /** The informers, all three listing at once, for the life of the replica. */
+  async watch(): Promise<void> {
+    await Promise.all([this.secrets.start(), this.services.start(), this.postgres.watch()]);
   }
 
   /**
-   * Starts the informers, all three listing at once (a new leader's first reconcile waits for the
-   * longest list, not for their sum); nothing is reconciled until every cache is full. Then the resync.
+   * A term of leadership, from full caches: what awaits a reconcile (new, changed, being deleted) is
+   * queued at once; the steady rest waits for the first RDS listing, which hands each its instance
+   * (one RDS call a page rather than one a resource). Then a resync every period.
    */
-  async start(): Promise<void> {
-    await Promise.all([this.secrets.start(), this.services.start(), this.postgres.watch()]);
+  async lead(signal: AbortSignal): Promise<void> {
+    this.postgres.begin(signal);
     this.postgres.accept(false);
-    this.accepting = true;
-    // What a new leader must act on is queued at once; the steady rest waits for the first listing,
-    // which hands each its instance (one RDS call a page rather than one a resource).
+    this.term = signal;
     for (const object of this.postgres.list())
       if (awaitsReconcile(object)) this.postgres.enqueue(keyOf(object));
     const first = await this.resyncNow();
+    if (signal.aborted) return;
     if (!first) this.postgres.accept(true);
+    clearInterval(this.resyncTimer);
     this.resyncTimer = setInterval(() => void this.resyncNow(), this.deps.settings.resyncPeriodMs);
     this.resyncTimer.unref?.();
   }
 
-  async stop(): Promise<void> {
-    this.accepting = false;
+  async standDown(): Promise<void> {
+    this.term = undefined;
     clearInterval(this.resyncTimer);
-    this.stopper.abort();
+    this.resyncTimer = undefined;
+    await this.postgres.standDown();
+    await this.resyncing;
+    this.listed.clear();
+  }
+
+  async stop(): Promise<void> {
+    await this.standDown();
     this.access?.stop();
     await Promise.all([this.postgres.stop(), this.secrets.stop(), this.services.stop()]);
-    await this.resyncing;
   }
 
   /** Resolves when nothing is queued or running. */
@@ -211,8 +218,9 @@ export class PostgresDBController implements Controller {
    * have listed: with an empty cache every instance would look orphaned.
    */
   resyncNow(): Promise<ResyncReport | undefined> {
-    if (!this.accepting) return Promise.resolve(undefined);
-    this.resyncing ??= this.resync().finally(() => {
+    const term = this.term;
+    if (!term) return Promise.resolve(undefined);
+    this.resyncing ??= this.resync(term).finally(() => {
       this.resyncing = undefined;
     });
     return this.resyncing;
@@ -223,7 +231,7 @@ export class PostgresDBController implements Controller {
    * N resources costs N/100 RDS calls, not N; resources in the steady state then write nothing.
    * Then the instances no resource binds are judged (orphan-handler.ts).
    */
-  private async resync(): Promise<ResyncReport | undefined> {
+  private async resync(signal: AbortSignal): Promise<ResyncReport | undefined> {
     const started = performance.now();
     const listedAt = Date.now();
     const instances = new Map<string, RdsInstance>();
@@ -231,13 +239,13 @@ export class PostgresDBController implements Controller {
     try {
       let marker: string | undefined;
       do {
-        const page = await this.deps.rds.listInstancesPage(marker, this.signal);
+        const page = await this.deps.rds.listInstancesPage(marker, signal);
         pages++;
         for (const instance of page.instances) instances.set(instance.identifier, instance);
         marker = page.marker;
       } while (marker);
     } catch (error) {
-      if (!this.signal.aborted) this.deps.logger.warn({ err: error }, 'resync could not list RDS instances');
+      if (!signal.aborted) this.deps.logger.warn({ err: error }, 'resync could not list RDS instances');
       return undefined;
     }
     const objects = this.postgres.list();
@@ -247,7 +255,8 @@ export class PostgresDBController implements Controller {
       if (instance) this.listed.set(key, { instance, at: listedAt });
       this.postgres.enqueue(key);
     }
-    const orphans = await this.orphans.review([...instances.values()], this.signal).catch(() => undefined);
+    if (signal.aborted) return undefined;
+    const orphans = await this.orphans.review([...instances.values()], signal).catch(() => undefined);
     if (!orphans) return undefined;
     if (orphans.length)
       this.deps.logger.warn({ orphans }, 'RDS instances tagged for this cluster have no PostgresDB');

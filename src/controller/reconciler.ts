@@ -435,6 +435,8 @@ class LiveReconcile {
     this.instance = existing;
     this.log.info({ identifier: this.identifier }, 'found own instance after DBInstanceAlreadyExists');
     if (this.passwordGeneratedNow && !isRestoring(this.spec)) await this.adoptGeneratedPassword();
+    // resetPasswordIfPending ran before the instance was known: the password waits no longer than needed.
+    await this.resetPasswordIfPending();
   }
 
   /**
@@ -484,10 +486,14 @@ class LiveReconcile {
     );
   }
 
+  /** The Secret holds a password the instance does not have yet: its credentials do not work. */
+  private passwordPending(): boolean {
+    return this.secret?.metadata.annotations?.[ANNOTATION_PASSWORD_RESET] === 'pending';
+  }
+
   async resetPasswordIfPending(): Promise<void> {
-    const instance = this.instance;
-    if (!instance || this.secret?.metadata.annotations?.[ANNOTATION_PASSWORD_RESET] !== 'pending') return;
-    if (!isAvailable(instance)) return;
+    const { instance, secret } = this;
+    if (!instance || !secret || !this.passwordPending() || !isAvailable(instance)) return;
     this.beforeWrite();
     this.instance = await this.context.rds.modifyInstance(
       instance.identifier,
@@ -496,7 +502,7 @@ class LiveReconcile {
     );
     this.secret = await this.context.kube.patchSecret(
       this.identity.namespace,
-      this.secret.metadata.name,
+      secret.metadata.name,
       { metadata: { annotations: { [ANNOTATION_PASSWORD_RESET]: null } } },
       this.signal,
     );
@@ -625,7 +631,7 @@ class LiveReconcile {
       return;
     }
     const target = accessTargetOf(this.secret);
-    if (!target || !isConnectable(this.instance)) return;
+    if (!target || !isConnectable(this.instance) || this.passwordPending()) return;
     const known = this.object.status?.conditions?.some(
       (condition) => condition.type === CONNECTABLE_CONDITION,
     );
@@ -649,6 +655,7 @@ class LiveReconcile {
       instanceObserved: this.instanceObserved,
       secretName: this.secret ? this.secret.metadata.name : undefined,
       serviceName: this.service ? this.service.metadata.name : undefined,
+      passwordPending: this.passwordPending(),
       tagKeys: this.tagKeys,
       policy: this.policyVerdict,
       access: this.access,
@@ -685,7 +692,11 @@ class LiveReconcile {
   nextRun(): WorkResult {
     if (this.createdNow) return { requeueAfterMs: Math.min(this.context.pollIntervalMs, FIRST_LOOK_MS) };
     const instance = this.instance;
-    const settled = instance && isAvailable(instance) && Object.keys(instance.pending).length === 0;
+    const settled =
+      instance &&
+      isAvailable(instance) &&
+      Object.keys(instance.pending).length === 0 &&
+      !this.passwordPending();
     return settled ? {} : { requeueAfterMs: this.context.pollIntervalMs };
   }
 

@@ -59,6 +59,7 @@ function readiness(
   instance: RdsInstance | undefined,
   identifier: string | undefined,
   deleting: string | undefined,
+  passwordPending: boolean,
 ): ConditionInput {
   if (deleting !== undefined)
     return { type: 'Ready', status: 'False', reason: 'Deleting', message: deleting };
@@ -68,6 +69,14 @@ function readiness(
       status: 'False',
       reason: 'InstanceNotFound',
       message: identifier ? `RDS instance ${identifier} does not exist yet` : 'No RDS instance yet',
+    };
+  }
+  if (isConnectable(instance) && passwordPending) {
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'PasswordPending',
+      message: `RDS instance ${instance.identifier} is ${instance.status}; the Secret's master password is set on it once it is available`,
     };
   }
   if (isConnectable(instance)) {
@@ -116,6 +125,8 @@ export interface StatusInput {
   instanceObserved?: boolean;
   secretName?: string | undefined;
   serviceName?: string | undefined;
+  /** The Secret's password is not on the instance yet (a restore, a reset): its credentials do not work. */
+  passwordPending?: boolean;
   /** Undefined: the reconcile succeeded. Permanent: retrying will not help until something changes. */
   failure?: { reason: string; message: string; permanent?: boolean } | undefined;
   deleting?: boolean;
@@ -172,6 +183,7 @@ export function buildStatus(input: StatusInput): PostgresDBStatus {
       instance,
       input.identifier,
       input.deleting ? (input.deletingMessage ?? 'The resource is being deleted') : undefined,
+      input.passwordPending === true,
     ),
     input.generation,
     input.now,

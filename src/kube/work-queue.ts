@@ -75,7 +75,6 @@ export class WorkQueue {
 
   addAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
-    this.options.observer?.retried();
     if (delayMs <= 0) {
       this.add(key);
       return;
@@ -168,12 +167,15 @@ export class WorkQueue {
     try {
       const result = await this.options.handler(key);
       this.failures.delete(key);
-      if (result?.requeueAfterMs !== undefined && !this.dirty.has(key))
-        this.addAfter(key, result.requeueAfterMs);
+      if (result?.requeueAfterMs === undefined) return;
+      // Counted whether or not a change that came meanwhile runs the key first.
+      this.options.observer?.retried();
+      if (!this.dirty.has(key)) this.addAfter(key, result.requeueAfterMs);
     } catch (error) {
       const failures = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, failures);
       this.options.onError?.(key, error, failures);
+      this.options.observer?.retried();
       if (!this.dirty.has(key)) this.addAfter(key, backoffDelay(failures, this.backoff));
     }
   }

@@ -41,9 +41,14 @@ t.test('two replicas: exactly one reconciles; when it is killed the other takes 
   t.ok(reconciles(leader) > 0, `${leader.identity} reconciled ${reconciles(leader)} times`);
   t.equal(reconciles(follower), 0, `${follower.identity} did not reconcile`);
   t.equal(await holder(), leader.identity);
+  // Standing by, the follower keeps its caches full, so that it reconciles at once when it leads.
+  await h.waitFor('the follower’s caches', async () => follower.records('caches filled').length > 0);
+  t.equal(follower.records('caches filled').length, 1, 'filled once, while standing by');
+  t.equal(follower.records('became leader').length, 0, 'not leading');
 
   const killedAt = Date.now();
   await leader.kill('SIGKILL');
+  await h.patch('ha-0', { spec: { tags: { changed: 'while-nobody-leads' } } });
   await h.waitFor('takeover', async () => (await holder()) === follower.identity, 20_000);
   const takeoverMs = Date.now() - killedAt;
   t.comment(`takeover after ${takeoverMs} ms (Lease duration ${LEASE_SECONDS} s)`);
@@ -51,6 +56,18 @@ t.test('two replicas: exactly one reconciles; when it is killed the other takes 
   // clock; it looks every tenth of the duration, so the bound is the duration plus about two looks.
   t.ok(takeoverMs <= LEASE_SECONDS * 1000 * 1.3, `took over within ${takeoverMs} ms`);
 
+  await h.waitFor(
+    'the change made before the failover reconciled by the new leader',
+    async () => {
+      const object = await h.get('ha-0');
+      return object?.status?.observedGeneration === object?.metadata.generation;
+    },
+    30_000,
+  );
+  t.ok(
+    follower.records('reconciled').some((r) => r.namespace === h.namespace && r.name === 'ha-0'),
+    'the new leader reconciled the change it saw while standing by',
+  );
   await h.apply([postgresDB('after-failover')]);
   await h.waitFor('Ready after failover', async () => isReady(await h.get('after-failover')), 30_000);
   t.ok(

@@ -74,7 +74,7 @@ t.teardown(() => h?.stop());
 const reconciled: string[] = [];
 
 /** The Widget kind: its reconciler, and the settings every kind gets. */
-const widgetKind: KindRegistration = (deps, { signal }) =>
+const widgetKind: KindRegistration = (deps) =>
   new KindRunner<Widget>({
     client: deps.client,
     logger: deps.logger,
@@ -83,7 +83,6 @@ const widgetKind: KindRegistration = (deps, { signal }) =>
     watchdogMs: deps.settings.watchdogMs,
     relistPeriodMs: deps.settings.relistPeriodMs,
     concurrency: 2,
-    signal,
     metrics: deps.metrics.runtime,
     reconciler: {
       // The status write below changes no generation: it must not queue the widget again.

@@ -143,6 +143,30 @@ t.test('to a point in time: the latest, and a time', async (t) => {
   t.match(condition(refused, 'Synced')?.message, /InvalidRestoreFault.*outside the restore window/);
 });
 
+t.test('a restored instance is not Ready while it still answers to the source’s password', async (t) => {
+  await h.apply([postgresDB('stock')]);
+  await ready('stock');
+  // RDS reports a new instance backing-up, connectable but not yet open to changes, before available.
+  h.emulator.setDelays({ backingUp: 4000 });
+  t.teardown(() => void h.emulator.setDelays({ backingUp: 100 }));
+  await h.apply([
+    postgresDB('stock-copy', {
+      restoreFrom: { pointInTime: { postgresDBRef: { name: 'stock' }, latest: true } },
+    }),
+  ]);
+  const backingUp = await h.waitFor('the copy recorded backing-up', async () => {
+    const object = await h.get('stock-copy');
+    return object?.status?.rdsStatus === 'backing-up' && object;
+  });
+  t.match(condition(backingUp, 'Ready'), { status: 'False', reason: 'PasswordPending' });
+  const copy = await ready('stock-copy');
+  t.equal(
+    instanceOf(copy.status!.dbInstanceIdentifier!)?.masterUserPassword,
+    decodeSecretData(await h.secret('stock-copy')).password,
+    'Ready once the Secret’s password is the instance’s',
+  );
+});
+
 t.test('no password of source or copy in logs, Events or status', async (t) => {
   const passwords = h.emulator.control.state.listInstances().map((instance) => instance.masterUserPassword);
   t.ok(passwords.length >= 5);

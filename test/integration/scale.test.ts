@@ -43,6 +43,7 @@ t.test('the scale bench runs end to end and reports every figure', async (t) => 
   t.equal(coldStart.resync.instances, RESOURCES, "the new leader's resync listed every instance");
   t.ok(coldStart.rds.byAction.DescribeDBInstances, 'with DescribeDBInstances');
   t.ok(coldStart.kube.reads > 0, 'and read what it caches');
+  t.ok(coldStart.cachesFilledSeconds > 0, 'the standby filled its caches before the leader died');
   t.ok(coldStart.leaderSeconds > 0, 'it became leader');
   t.ok(coldStart.changedReconciledSeconds >= 0, 'the changed resource was reconciled after that');
   t.ok(coldStart.caughtUpSeconds >= 0, 'and every resource');

@@ -23,11 +23,10 @@ function _withoutManagedFields(object: PostgresDatabase): PostgresDatabase {
 }
 
 /**
- * PostgresDatabase's controller while this replica leads: its KindRunner, and the metadata of the
- * Secrets of its roles, so that a Secret deleted is put back at once.
+ * PostgresDatabase's controller: its KindRunner, and the metadata of the Secrets of its roles, so
+ * that a Secret deleted is put back at once.
  */
 export class PostgresDatabaseController implements Controller {
-  private readonly stopper = new AbortController();
   private readonly databases: KindRunner<PostgresDatabase>;
   private readonly secrets: ObjectInformer<KubeObject>;
 
@@ -67,7 +66,7 @@ export class PostgresDatabaseController implements Controller {
       ...informerTiming,
     });
     this.databases = new KindRunner<PostgresDatabase>({
-      ...kindRunnerOptions(deps, this.stopper.signal),
+      ...kindRunnerOptions(deps),
       type: POSTGRES_DATABASES,
       reconciler: {
         needsReconcile,
@@ -76,17 +75,19 @@ export class PostgresDatabaseController implements Controller {
     });
   }
 
-  get signal(): AbortSignal {
-    return this.stopper.signal;
+  async watch(): Promise<void> {
+    await Promise.all([this.secrets.start(), this.databases.watch()]);
   }
 
-  async start(): Promise<void> {
-    await this.secrets.start();
-    await this.databases.start();
+  lead(signal: AbortSignal): Promise<void> {
+    return this.databases.lead(signal);
+  }
+
+  standDown(): Promise<void> {
+    return this.databases.standDown();
   }
 
   async stop(): Promise<void> {
-    this.stopper.abort();
     await Promise.all([this.databases.stop(), this.secrets.stop()]);
   }
 

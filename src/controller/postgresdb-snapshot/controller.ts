@@ -8,15 +8,15 @@ import { SnapshotOrphans } from './orphans.js';
 import { reconcileSnapshot, type SnapshotContext } from './reconcile.js';
 
 /**
- * PostgresDBSnapshots while this replica leads: a KindRunner reconciling each, and a review of the
- * account's snapshots every resync period for the ones no PostgresDBSnapshot binds.
+ * PostgresDBSnapshots: a KindRunner watching them, and while this replica leads, reconciling each
+ * and reviewing the account's snapshots every resync period for the ones no PostgresDBSnapshot binds.
  */
 export class PostgresDBSnapshotController implements Controller {
-  private readonly stopper = new AbortController();
   private readonly runner: KindRunner<PostgresDBSnapshot>;
   private readonly orphans: SnapshotOrphans;
   private timer: NodeJS.Timeout | undefined;
   private reviewing: Promise<unknown> | undefined;
+  private term: AbortSignal | undefined;
 
   constructor(private readonly deps: RuntimeDeps) {
     const { settings, config } = deps;
@@ -30,7 +30,7 @@ export class PostgresDBSnapshotController implements Controller {
       now: () => new Date(),
     };
     this.runner = new KindRunner<PostgresDBSnapshot>({
-      ...kindRunnerOptions(deps, this.stopper.signal),
+      ...kindRunnerOptions(deps),
       type: POSTGRESDB_SNAPSHOTS,
       reconciler: {
         needsReconcile,
@@ -50,19 +50,30 @@ export class PostgresDBSnapshotController implements Controller {
     });
   }
 
-  /** Reconciles what is listed; orphans are reviewed only once the cache is full, then every resync period. */
-  async start(): Promise<void> {
-    await this.runner.start();
+  watch(): Promise<void> {
+    return this.runner.watch();
+  }
+
+  /** Reconciles what is cached; orphans are reviewed at once (the cache is full), then every resync period. */
+  async lead(signal: AbortSignal): Promise<void> {
+    await this.runner.lead(signal);
+    this.term = signal;
     this.reviewNow();
+    clearInterval(this.timer);
     this.timer = setInterval(() => this.reviewNow(), this.deps.settings.resyncPeriodMs);
     this.timer.unref?.();
   }
 
-  async stop(): Promise<void> {
+  async standDown(): Promise<void> {
+    this.term = undefined;
     clearInterval(this.timer);
-    this.stopper.abort();
-    await this.runner.stop();
+    await this.runner.standDown();
     await this.reviewing;
+  }
+
+  async stop(): Promise<void> {
+    await this.standDown();
+    await this.runner.stop();
   }
 
   waitIdle(): Promise<void> {
@@ -71,7 +82,9 @@ export class PostgresDBSnapshotController implements Controller {
 
   /** One review at a time; one already running is joined. */
   reviewNow(): Promise<string[] | undefined> {
-    this.reviewing ??= this.orphans.review(this.stopper.signal).finally(() => {
+    const term = this.term;
+    if (!term) return Promise.resolve(undefined);
+    this.reviewing ??= this.orphans.review(term).finally(() => {
       this.reviewing = undefined;
     });
     return this.reviewing as Promise<string[] | undefined>;

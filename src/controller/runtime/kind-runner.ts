@@ -36,32 +36,32 @@ export interface KindRunnerOptions<T extends Keyed> {
   relistPeriodMs: number;
   concurrency: number;
   backoff?: BackoffPolicy;
-  /** Aborts the reconciles in flight when the runtime stops (leadership lost). */
-  signal: AbortSignal;
   metrics: RuntimeMetrics;
   reconciler: KindReconciler<T>;
 }
 
 /**
- * The generic part of a controller for one kind: an informer whose events queue keys, and a work
- * queue that reconciles one key at a time (with backoff on failure and requeue on request), counted
- * in the metrics. The kind's reconciler is all a new kind has to write.
+ * The generic part of a controller for one kind: an informer whose events queue keys, and, while
+ * this replica leads, a work queue that reconciles one key at a time (with backoff on failure and
+ * requeue on request), counted in the metrics. The informer runs whether or not the replica leads,
+ * so a new leader starts from a full cache. The kind's reconciler is all a new kind has to write.
  */
 export class KindRunner<T extends Keyed> implements Controller {
   /** In metrics and logs: the kind in lower case, as controller-runtime's builder names a controller. */
   readonly name: string;
   private readonly informer: ObjectInformer<T>;
-  private readonly queue: WorkQueue;
   private readonly metrics: KindMetrics;
+  /** The current term of leadership: its queue, and the signal that aborts its reconciles. */
+  private term: { queue: WorkQueue; signal: AbortSignal } | undefined;
   private accepting = false;
 
   constructor(private readonly options: KindRunnerOptions<T>) {
-    const { reconciler, logger } = options;
+    const { reconciler } = options;
     this.name = options.type.kind.toLowerCase();
     this.metrics = options.metrics.controller(this.name, options.concurrency);
     this.informer = informerFor<T>(options.namespaces, (namespace) => pathOf(options.type, namespace), {
       client: options.client,
-      logger,
+      logger: options.logger,
       ...(options.transform ? { transform: options.transform } : {}),
       watchdogMs: options.watchdogMs,
       relistPeriodMs: options.relistPeriodMs,
@@ -71,15 +71,31 @@ export class KindRunner<T extends Keyed> implements Controller {
           if (reconciler.needsReconcile(previous, object)) this.enqueue(keyOf(object));
         },
         onDelete: (object) => {
-          this.queue.forget(keyOf(object));
+          this.term?.queue.forget(keyOf(object));
           reconciler.forget?.(object);
         },
       },
     });
-    this.queue = new WorkQueue({
-      concurrency: options.concurrency,
+  }
+
+  /** Resolves once the first list is cached; events queue nothing until `lead` and `accept`. */
+  watch(): Promise<void> {
+    return this.informer.start();
+  }
+
+  /** Reconciles every cached object, and every change after, until `signal` aborts. */
+  async lead(signal: AbortSignal): Promise<void> {
+    this.begin(signal);
+    this.accept(true);
+  }
+
+  /** A term of leadership starts: a new queue, whose reconciles `signal` aborts; nothing queued yet. */
+  begin(signal: AbortSignal): void {
+    const { logger } = this.options;
+    const queue = new WorkQueue({
+      concurrency: this.options.concurrency,
       handler: (key) => this.handle(key),
-      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
       observer: this.metrics.queue,
       onError: (key, error, failures) =>
         logger.debug(
@@ -87,17 +103,7 @@ export class KindRunner<T extends Keyed> implements Controller {
           'reconcile will be retried',
         ),
     });
-  }
-
-  /** Watches, and reconciles every object listed and every change after. */
-  async start(): Promise<void> {
-    await this.watch();
-    this.accept(true);
-  }
-
-  /** Resolves once the first list is cached; events queue nothing until `accept`. */
-  watch(): Promise<void> {
-    return this.informer.start();
+    this.term = { queue, signal };
   }
 
   /** From now on events queue keys; `all` queues every cached object at once. */
@@ -106,14 +112,21 @@ export class KindRunner<T extends Keyed> implements Controller {
     if (all) for (const object of this.informer.list()) this.enqueue(keyOf(object));
   }
 
-  async stop(): Promise<void> {
+  /** The term ended: nothing more is queued, and the reconciles in flight (aborted) are waited for. */
+  async standDown(): Promise<void> {
     this.accepting = false;
-    await this.queue.stop();
+    const term = this.term;
+    this.term = undefined;
+    await term?.queue.stop();
+  }
+
+  async stop(): Promise<void> {
+    await this.standDown();
     await this.informer.stop();
   }
 
   enqueue(key: string): void {
-    if (this.accepting) this.queue.add(key);
+    if (this.accepting) this.term?.queue.add(key);
   }
 
   get(key: string): T | undefined {
@@ -128,9 +141,9 @@ export class KindRunner<T extends Keyed> implements Controller {
     return this.informer.stats;
   }
 
-  /** Resolves when nothing is queued or running. */
-  waitIdle(): Promise<void> {
-    return this.queue.waitIdle();
+  /** Resolves when nothing is queued or running (at once when not leading). */
+  async waitIdle(): Promise<void> {
+    await this.term?.queue.waitIdle();
   }
 
   /**
@@ -139,8 +152,8 @@ export class KindRunner<T extends Keyed> implements Controller {
    */
   private handle(key: string): Promise<WorkResult | undefined> {
     const object = this.informer.get(key);
-    const signal = this.options.signal;
-    if (!object || signal.aborted) return Promise.resolve(undefined);
+    const signal = this.term?.signal;
+    if (!object || !signal || signal.aborted) return Promise.resolve(undefined);
     const fields = { controller: this.name, ...keyFields(key), reconcileID: randomUUID() };
     return withLogFields(fields, () => this.reconcile(object, key, signal));
   }

@@ -137,6 +137,8 @@ class FakeRds implements RdsGateway {
   }
   /** A restored instance: the source's master user and password (here, fixed ones). */
   private restored(input: RestoreInstanceInput) {
+    if (this.instances.has(input.identifier))
+      throw new RdsError('AlreadyExists', 'DBInstanceAlreadyExists', 'exists');
     const instance: RdsInstance = {
       ...input,
       arn: `arn:aws:rds:us-east-1:1:db:${input.identifier}`,
@@ -1174,6 +1176,23 @@ t.test(
     t.equal(rds.calls.filter((c) => c === 'modify').length, 1, 'the password in one ModifyDBInstance');
   },
 );
+
+t.test('a restore looked at before its Secret was seen: Ready only with the new password', async (t) => {
+  const { rds, kube, context, add, live, identifier } = setup();
+  kube.snapshots.set('before', availableSnapshot('before', 'stow-shop-before-12345678'));
+  add('copy', { restoreFrom: { snapshot: { name: 'before' } } });
+  await live('copy');
+  const id = identifier('copy');
+  // The Secret informer lags: no status, no Secret seen, so the next reconcile restores again and
+  // finds the instance (DBInstanceAlreadyExists), by then connectable.
+  context.secrets = { get: async () => undefined, seen: () => false };
+  rds.becomeAvailable(id);
+  await live('copy');
+  const password = decodeSecretData(kube.secrets.get('copy')).password;
+  t.equal(rds.passwords.get(id), password, 'the new password is set in that reconcile');
+  t.notOk(kube.secrets.get('copy')?.metadata.annotations?.['stow.dev/password-reset'], 'marker removed');
+  t.equal(rds.instances.size, 1, 'no second instance');
+});
 
 t.test('restore waits for its snapshot, and refuses what it may not read or cannot fit', async (t) => {
   const pending = setup();

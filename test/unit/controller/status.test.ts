@@ -51,6 +51,28 @@ t.test('an available instance: Ready and Synced, every field', async (t) => {
   );
 });
 
+t.test('a connectable instance without the Secret’s password yet is not Ready', async (t) => {
+  for (const rdsStatus of ['backing-up', 'available', 'modifying']) {
+    const status = buildStatus({
+      previous: undefined,
+      generation: 1,
+      identifier: 'stow-a-b-12345678',
+      instance: instance(rdsStatus),
+      passwordPending: true,
+      now: '2025-01-01T00:00:00Z',
+    });
+    t.notOk(isReady(status), rdsStatus);
+    t.match(
+      status.conditions?.find((c) => c.type === 'Ready'),
+      {
+        status: 'False',
+        reason: 'PasswordPending',
+        message: /stow-a-b-12345678 is .*the Secret's master password is set on it once it is available/,
+      },
+    );
+  }
+});
+
 t.test('the same observation twice gives the same status: nothing to write', async (t) => {
   const input = {
     previous: undefined,
