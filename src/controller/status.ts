@@ -159,8 +159,10 @@ function policyCondition(policy: { violations: string | undefined }): ConditionI
 export function buildStatus(input: StatusInput): PostgresDBStatus {
   const { instance, failure, previous } = input;
   if (input.instanceObserved === false) return keepObservedInstance(input);
+  const phase = input.deleting ? 'Deleting' : phaseOf(instance, failure?.permanent === true);
+  // Not Available to clients until the Secret's password works.
   const status: PostgresDBStatus = {
-    phase: input.deleting ? 'Deleting' : phaseOf(instance, failure?.permanent === true),
+    phase: phase === 'Available' && input.passwordPending ? 'Provisioning' : phase,
   };
   if (instance) status.rdsStatus = instance.status;
   if (input.identifier ?? previous?.dbInstanceIdentifier) {

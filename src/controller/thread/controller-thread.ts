@@ -66,7 +66,10 @@ export function startControllerThread(
         started = true;
         resolveStart(handle);
       } else {
+        // A thread whose controller did not start is of no use, and would keep the process alive.
+        stopping = true;
         rejectStart(new Error(message.message));
+        void worker.terminate();
       }
     });
     worker.on('error', (error) => logger.error({ err: error }, 'the controller thread failed'));

@@ -62,6 +62,7 @@ t.test('a connectable instance without the Secret’s password yet is not Ready'
       now: '2025-01-01T00:00:00Z',
     });
     t.notOk(isReady(status), rdsStatus);
+    t.not(status.phase, 'Available', `${rdsStatus}: not Available`);
     t.match(
       status.conditions?.find((c) => c.type === 'Ready'),
       {
