@@ -41,3 +41,20 @@ export function withoutManagedFields<T extends Pick<PostgresDB, 'metadata'>>(obj
   const { managedFields: _, ...metadata } = object.metadata;
   return { ...object, metadata };
 }
+
+/** `kubectl apply`'s copy of the object as last applied: a second spec, as a string. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * What the informers keep of a reconciled object (PostgresDB, PostgresDatabase, PostgresDBSnapshot):
+ * all of it but its write history, managedFields and kubectl's last-applied copy, which nothing here
+ * reads and which together outweigh the spec. A change to that copy alone (an apply that changed
+ * only labels) therefore queues nothing.
+ */
+export function cachedResource<T extends Pick<PostgresDB, 'metadata'>>(object: T): T {
+  const annotations = object.metadata.annotations;
+  if (annotations?.[LAST_APPLIED_ANNOTATION] === undefined) return withoutManagedFields(object);
+  const { managedFields: _, annotations: __, ...metadata } = object.metadata;
+  const { [LAST_APPLIED_ANNOTATION]: ___, ...kept } = annotations;
+  return { ...object, metadata: { ...metadata, ...(Object.keys(kept).length ? { annotations: kept } : {}) } };
+}

@@ -7,7 +7,7 @@ import type { EventSink } from '../kube/events.js';
 import type { KubeResources } from '../kube/resources.js';
 import type { PolicySource } from '../policy/store.js';
 import type { PostgresDB } from '../api/v1beta1.js';
-import { withoutManagedFields } from './cached-objects.js';
+import { cachedResource } from './cached-objects.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { KindRunnerOptions } from './runtime/kind-runner.js';
 
@@ -35,8 +35,8 @@ export interface KindDeps {
 
 /**
  * What every kind's KindRunner is made with, apart from its type and reconciler: the replica's
- * client, logger, watched namespaces, timing, concurrency and metrics; objects cached without
- * managedFields.
+ * client, logger, watched namespaces, timing, concurrency and metrics; objects cached without their
+ * write history (cachedResource).
  */
 export function kindRunnerOptions<T extends Pick<PostgresDB, 'metadata'>>(
   deps: KindDeps,
@@ -46,7 +46,7 @@ export function kindRunnerOptions<T extends Pick<PostgresDB, 'metadata'>>(
     client: deps.client,
     logger: deps.logger,
     namespaces: deps.config.watchNamespaces ?? [],
-    transform: withoutManagedFields,
+    transform: cachedResource,
     watchdogMs: settings.watchdogMs,
     relistPeriodMs: settings.relistPeriodMs,
     concurrency: settings.concurrency,

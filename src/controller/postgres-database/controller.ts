@@ -15,13 +15,6 @@ import { databaseKeyOf, ROLE_SECRET_SELECTOR, roleSecretMetadata } from './roles
 /** Statements inside an instance are short; a connection or statement that takes longer has a problem. */
 const SQL_TIMEOUT_MS = 30_000;
 
-/** Nothing reads managedFields, which on an object written by several managers outweighs its spec. */
-function _withoutManagedFields(object: PostgresDatabase): PostgresDatabase {
-  if (!object.metadata.managedFields) return object;
-  const { managedFields: _, ...metadata } = object.metadata;
-  return { ...object, metadata };
-}
-
 /**
  * PostgresDatabase's controller: its KindRunner, and the metadata of the Secrets of its roles, so
  * that a Secret deleted is put back at once.

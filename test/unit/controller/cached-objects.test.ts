@@ -2,10 +2,13 @@ import fc from 'fast-check';
 import t from 'tap';
 import type { PostgresDB } from '../../../src/api/v1beta1.js';
 import {
+  cachedResource,
   cachedService,
+  LAST_APPLIED_ANNOTATION,
   secretMetadata,
   withoutManagedFields,
 } from '../../../src/controller/cached-objects.js';
+import { needsReconcile } from '../../../src/controller/postgresdb-controller.js';
 import type { OwnerReference, Secret, Service } from '../../../src/kube/types.js';
 
 const postgresOwner: OwnerReference = {
@@ -112,4 +115,43 @@ t.test('a PostgresDB loses only managedFields', async (t) => {
   t.same(withoutManagedFields(object), { ...object, metadata });
   const plain = withoutManagedFields(object);
   t.equal(withoutManagedFields(plain), plain, 'an object without managedFields is kept as it is');
+});
+
+t.test('a reconciled object is cached without its write history: managedFields, last-applied', async (t) => {
+  const applied = (annotations: Record<string, string>, labels: Record<string, string> = {}) =>
+    ({
+      apiVersion: 'stow.dev/v1beta1',
+      kind: 'PostgresDB',
+      metadata: {
+        name: 'orders',
+        namespace: 'ns',
+        generation: 1,
+        labels,
+        annotations,
+        managedFields: [{ manager: 'kubectl-client-side-apply' }],
+      },
+      spec: { instanceClass: 'db.t3.small', storage: { sizeGiB: 20 } },
+    }) as PostgresDB;
+  const lastApplied = (labels: Record<string, string>) =>
+    JSON.stringify({ metadata: { name: 'orders', labels }, spec: { instanceClass: 'db.t3.small' } });
+
+  const cached = cachedResource(
+    applied({ [LAST_APPLIED_ANNOTATION]: lastApplied({}), 'stow.dev/rotate-password': 'now' }),
+  );
+  t.same(cached.metadata.annotations, { 'stow.dev/rotate-password': 'now' }, 'other annotations kept');
+  t.notOk('managedFields' in cached.metadata);
+  t.same(cached.spec, applied({}).spec, 'the spec as it is');
+  t.notOk(
+    'annotations' in cachedResource(applied({ [LAST_APPLIED_ANNOTATION]: lastApplied({}) })).metadata,
+    'no empty annotations left behind',
+  );
+  const plain = cachedResource(applied({ a: 'b' }));
+  t.equal(cachedResource(plain), plain, 'nothing to drop: the same object');
+
+  // `kubectl apply` of a label alone rewrites last-applied: nothing for a reconcile to do.
+  const before = cachedResource(applied({ [LAST_APPLIED_ANNOTATION]: lastApplied({}) }));
+  const after = cachedResource(
+    applied({ [LAST_APPLIED_ANNOTATION]: lastApplied({ team: 'a' }) }, { team: 'a' }),
+  );
+  t.notOk(needsReconcile(before, after), 'queues nothing');
 });
