@@ -119,7 +119,7 @@ async function startParts(flags: RunFlags, started: Array<() => Promise<void>>):
   }
 
   // The controller runs in a thread of its own, so that reconciling never delays an admission answer
-  // (ADR 0027). Should it die, the process ends with it: the kubelet restarts both.
+  // (ADR 0025). Should it die, the process ends with it: the kubelet restarts both.
   const controller = controllerEnabled
     ? await startControllerThread(
         {

@@ -371,11 +371,13 @@ async function measureColdStart(
   await env.routeWebhooksTo(operator);
   await env.resetCalls();
   const writesBefore = await env.apiServerWrites();
-  const patched = await withRetries(() =>
-    client.request<PostgresDB>('PATCH', pathOf(POSTGRESDBS, APPS, changed), {
-      body: { spec: { tags: { 'bench-cold-start': 'changed' } } },
-      contentType: 'application/merge-patch+json',
-    }),
+  const patched = await withRetries(
+    () =>
+      client.request<PostgresDB>('PATCH', pathOf(POSTGRESDBS, APPS, changed), {
+        body: { spec: { tags: { 'bench-cold-start': 'changed' } } },
+        contentType: 'application/merge-patch+json',
+      }),
+    { attempts: 20, delayMs: () => 250 },
   );
   const generation = patched.metadata.generation ?? 0;
   await client
@@ -424,13 +426,17 @@ async function measureColdStart(
   return { report, operator };
 }
 
-async function withRetries<T>(attempt: () => Promise<T>, attempts = 20): Promise<T> {
+/** `attempt` until it succeeds, `attempts` times at most, waiting `delayMs(tried)` after each failure. */
+async function withRetries<T>(
+  attempt: () => Promise<T>,
+  { attempts, delayMs }: { attempts: number; delayMs: (tried: number) => number },
+): Promise<T> {
   for (let tried = 1; ; tried++) {
     try {
       return await attempt();
     } catch (error) {
       if (tried >= attempts) throw error;
-      await sleep(250);
+      await sleep(delayMs(tried));
     }
   }
 }
@@ -450,20 +456,22 @@ function range(count: number, prefix: string): string[] {
 
 /** POSTs every PostgresDB, a few at a time; a failed create is tried again (an existing one is left). */
 async function createAll(client: KubeClient, namespace: string, names: string[]): Promise<void> {
-  await inParallel(names, async (name) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await client.request('POST', pathOf(POSTGRESDBS, namespace), {
-          body: { ...postgresDB(name), metadata: { name, namespace } },
-        });
-        return;
-      } catch (error) {
-        if (isKubeError(error, 409)) return;
-        if (attempt >= 5) throw error;
-        await sleep(500 * attempt);
-      }
-    }
-  });
+  await inParallel(names, (name) =>
+    withRetries(
+      () =>
+        client
+          .request('POST', pathOf(POSTGRESDBS, namespace), {
+            body: { ...postgresDB(name), metadata: { name, namespace } },
+          })
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              if (!isKubeError(error, 409)) throw error;
+            },
+          ),
+      { attempts: 5, delayMs: (tried) => 500 * tried },
+    ),
+  );
 }
 
 async function kubectl(cp: ControlPlane, args: string[], input?: string): Promise<void> {

@@ -52,9 +52,10 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
  * only labels) therefore queues nothing.
  */
 export function cachedResource<T extends Pick<PostgresDB, 'metadata'>>(object: T): T {
-  const annotations = object.metadata.annotations;
-  if (annotations?.[LAST_APPLIED_ANNOTATION] === undefined) return withoutManagedFields(object);
-  const { managedFields: _, annotations: __, ...metadata } = object.metadata;
-  const { [LAST_APPLIED_ANNOTATION]: ___, ...kept } = annotations;
-  return { ...object, metadata: { ...metadata, ...(Object.keys(kept).length ? { annotations: kept } : {}) } };
+  const lean = withoutManagedFields(object);
+  const annotations = lean.metadata.annotations;
+  if (annotations?.[LAST_APPLIED_ANNOTATION] === undefined) return lean;
+  const { [LAST_APPLIED_ANNOTATION]: _, ...kept } = annotations;
+  const { annotations: __, ...metadata } = lean.metadata;
+  return { ...lean, metadata: Object.keys(kept).length ? { ...metadata, annotations: kept } : metadata };
 }

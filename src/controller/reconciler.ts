@@ -513,7 +513,7 @@ class LiveReconcile {
         ? `Set a new master password on restored RDS instance ${instance.identifier}: the source's no longer works`
         : this.object.metadata.annotations?.[ANNOTATION_RESET_MASTER_PASSWORD] === 'true'
           ? `Set a new master password on RDS instance ${instance.identifier}, as asked by ${ANNOTATION_RESET_MASTER_PASSWORD}`
-          : `Set the master password of Secret ${this.secret.metadata.name} on RDS instance ${instance.identifier}`,
+          : `Set the master password of Secret ${secret.metadata.name} on RDS instance ${instance.identifier}`,
     );
   }
 

@@ -263,8 +263,7 @@ t.test('adoption of an existing instance, and refusal of one owned by another re
 });
 
 t.test('deletion policies: Delete, Snapshot, Retain; the finalizer waits for RDS', async (t) => {
-  h.emulator.setDelays({ deleting: 3000 });
-  t.teardown(() => void h.emulator.setDelays({ deleting: 200 }));
+  h.delayUntilTeardown(t, { deleting: 3000 });
   await h.apply([
     postgresDB('del-delete', { deletionPolicy: 'Delete' }),
     postgresDB('del-snapshot', { deletionPolicy: 'Snapshot' }),

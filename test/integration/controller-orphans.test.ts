@@ -157,8 +157,7 @@ t.test(
     const doomed = instanceOf('orphan-doomed')!;
     doomed.instanceCreateTime = new Date(Date.now() - 3 * 3_600_000);
     doomed.tags.set(ORPHANED_AT, new Date(Date.now() - 2 * 3_600_000).toISOString());
-    h.emulator.setDelays({ backingUp: 1500 });
-    t.teardown(() => void h.emulator.setDelays({ backingUp: 100 }));
+    h.delayUntilTeardown(t, { backingUp: 1500 });
 
     const second = await leading(snapshotAndDelete());
     const snapshotId = `orphan-doomed-orphan-${doomed.resourceId.toLowerCase()}`;

@@ -87,8 +87,7 @@ t.test('from a PostgresDBSnapshot: a new Secret, a new password, the spec applie
 t.test('a restore waits for its snapshot, then starts by itself', async (t) => {
   await h.apply([postgresDB('billing')]);
   await ready('billing');
-  h.emulator.setDelays({ backingUp: 1500 });
-  t.teardown(() => void h.emulator.setDelays({ backingUp: 100 }));
+  h.delayUntilTeardown(t, { backingUp: 1500 });
   await h.apply([
     postgresDBSnapshot('billing-now', 'billing'),
     postgresDB('billing-copy', { restoreFrom: { snapshot: { name: 'billing-now' } } }),
@@ -147,8 +146,7 @@ t.test('a restored instance is not Ready while it still answers to the source’
   await h.apply([postgresDB('stock')]);
   await ready('stock');
   // RDS reports a new instance backing-up, connectable but not yet open to changes, before available.
-  h.emulator.setDelays({ backingUp: 4000 });
-  t.teardown(() => void h.emulator.setDelays({ backingUp: 100 }));
+  h.delayUntilTeardown(t, { backingUp: 4000 });
   await h.apply([
     postgresDB('stock-copy', {
       restoreFrom: { pointInTime: { postgresDBRef: { name: 'stock' }, latest: true } },

@@ -174,8 +174,7 @@ t.test(
     const db = await readyDB('archive', 'Snapshot');
     const instanceId = db.status!.dbInstanceIdentifier!;
     const finalId = `${instanceId}-final-${db.metadata.uid!.replace(/-/g, '').slice(0, 8)}`;
-    h.emulator.setDelays({ backingUp: 1500 });
-    t.teardown(() => void h.emulator.setDelays({ backingUp: 100 }));
+    h.delayUntilTeardown(t, { backingUp: 1500 });
     // Sampled all along: never an instance being deleted while its final snapshot is not available.
     const violations: string[] = [];
     let sampling = true;

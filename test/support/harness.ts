@@ -25,7 +25,7 @@ import {
   SERVICES,
 } from '../../src/kube/types.js';
 import { type ControlPlane, startControlPlane } from '../../src/dev/control-plane/control-plane.js';
-import { type RdsEmulator, startRdsEmulator } from '../../src/dev/emulator/index.js';
+import { type RdsEmulator, type StateDelays, startRdsEmulator } from '../../src/dev/emulator/index.js';
 import { createLogger } from '../../src/util/logger.js';
 import { testConfig } from './config.js';
 
@@ -83,6 +83,8 @@ export interface Harness {
   remove(name: string, namespace?: string): Promise<void>;
   patch(name: string, patch: unknown, namespace?: string): Promise<PostgresDB>;
   waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
+  /** The emulator's delays changed until the test ends, then back to what they were. */
+  delayUntilTeardown(t: { teardown(fn: () => void): void }, patch: Partial<StateDelays>): void;
   /** Sum of the API server's own write counter (apiserver_request_total, non-read verbs), leases apart. */
   apiServerWrites(): Promise<{ total: number; byResource: Record<string, number> }>;
   stop(): Promise<void>;
@@ -237,6 +239,11 @@ export async function startHarness(
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
         await sleep(100);
       }
+    },
+    delayUntilTeardown(t, patch) {
+      const before = emulator.control.currentDelays();
+      emulator.setDelays(patch);
+      t.teardown(() => void emulator.setDelays(before));
     },
     async apiServerWrites() {
       return parseWrites(await client.request<string>('GET', '/metrics', { responseType: 'text' }));

@@ -8,7 +8,7 @@ import { RECONCILED_KINDS } from '../kinds.js';
 import { type RunningController, startController } from '../index.js';
 import type { ControllerThreadData, FromController, Request } from './protocol.js';
 
-// The controller's own thread (ADR 0027): its event loop, heap and garbage collector are apart from
+// The controller's own thread (ADR 0025): its event loop, heap and garbage collector are apart from
 // the webhooks', so a fleet being reconciled never delays an admission answer. Its metrics are
 // served by the main thread's /metrics (asked for on each scrape), its log lines go to stdout as the
 // main thread's do.
