@@ -17,6 +17,7 @@ const report = await runScale({
   heapLimitMb: number('STOW_BENCH_HEAP_LIMIT_MB', 384),
   awsCallsPerSecond: number('STOW_BENCH_AWS_RATE', 1000),
   heapSnapshot: process.env.STOW_BENCH_HEAP_SNAPSHOT !== '0',
+  ...(process.env.STOW_BENCH_CPU_PROFILE ? { cpuProfileDir: process.env.STOW_BENCH_CPU_PROFILE } : {}),
   log: (line) => console.error(`[${new Date().toISOString()}] ${line}`),
 });
 console.log(`${new Date().toISOString().slice(0, 10)}${commit ? `, commit ${commit}` : ''}`);

@@ -12,6 +12,19 @@ export interface MemoryUsage {
   isolates: number;
 }
 
+/** V8's CPU profile (the `.cpuprofile` format): a call tree and which node each sample fell in. */
+export interface CpuProfile {
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }>;
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
 interface Pending {
   resolve(result: unknown): void;
   reject(error: Error): void;
@@ -64,6 +77,17 @@ class Target {
       returnByValue: true,
     });
     return JSON.parse(result.value) as Omit<MemoryUsage, 'isolates'>;
+  }
+
+  async startCpuProfile(): Promise<void> {
+    await this.send('Profiler.enable');
+    await this.send('Profiler.setSamplingInterval', { interval: 1000 });
+    await this.send('Profiler.start');
+  }
+
+  async stopCpuProfile(): Promise<CpuProfile> {
+    const { profile } = await this.send<{ profile: CpuProfile }>('Profiler.stop');
+    return profile;
   }
 
   async writeHeapSnapshot(file: string): Promise<void> {
@@ -160,6 +184,18 @@ export class InspectorSession {
       files.push(name);
     }
     return files;
+  }
+
+  /** Starts V8's sampling profiler (1 ms) in every isolate running now. */
+  async startCpuProfiles(): Promise<void> {
+    for (const target of await this.isolates()) await target.startCpuProfile();
+  }
+
+  /** The profiles started by startCpuProfiles: the main thread's first, then each worker's. */
+  async stopCpuProfiles(): Promise<CpuProfile[]> {
+    const profiles: CpuProfile[] = [];
+    for (const target of await this.isolates()) profiles.push(await target.stopCpuProfile());
+    return profiles;
   }
 
   close(): void {

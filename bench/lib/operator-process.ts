@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Family, parseExposition } from '../../test/support/prometheus.js';
 import { type BenchProcess, startBenchProcess } from './child-process.js';
-import { InspectorSession, inspectorUrl, type MemoryUsage } from './inspector.js';
+import { type CpuProfile, InspectorSession, inspectorUrl, type MemoryUsage } from './inspector.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const EMULATOR = fileURLToPath(new URL('../../src/dev/emulator/main.js', import.meta.url));
@@ -37,6 +37,9 @@ export interface OperatorProcess {
   memoryAfterGc(): Promise<MemoryUsage>;
   /** Heap snapshots of every isolate (main thread and workers); the files written. */
   writeHeapSnapshots(file: string): Promise<string[]>;
+  /** V8's sampling profiler in every isolate, through the inspector. */
+  startCpuProfiles(): Promise<void>;
+  stopCpuProfiles(): Promise<CpuProfile[]>;
   /** When it logged `became leader` (Date.now() clock), waiting for it if need be. */
   becameLeader(timeoutMs: number): Promise<number>;
   /** When it logged `caches filled` (its informers' first lists, leading or not), waiting if need be. */
@@ -94,6 +97,8 @@ export async function startOperatorProcess(launch: OperatorLaunch): Promise<Oper
         Number(VM_FIELD(field).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024,
       memoryAfterGc: () => inspector.memoryAfterGc(),
       writeHeapSnapshots: (file) => inspector.writeHeapSnapshots(file),
+      startCpuProfiles: () => inspector.startCpuProfiles(),
+      stopCpuProfiles: () => inspector.stopCpuProfiles(),
       becameLeader: (timeoutMs) => loggedAt('became leader', timeoutMs),
       cachesFilled: (timeoutMs) => loggedAt('caches filled', timeoutMs),
       async waitIdle(timeoutMs) {

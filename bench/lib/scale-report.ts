@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import type { CpuSummary } from './cpu-profile.js';
 import type { HeapSummary } from './heap-snapshot.js';
 import type { MemoryUsage } from './inspector.js';
 import type { OpenLoopResult } from './open-loop.js';
@@ -51,6 +53,10 @@ export interface ScaleReport {
     rds: RdsCalls;
     /** Periodic resyncs that ran while the resources were created. */
     resyncs: number;
+    /** CPU seconds each process of the run used from the first create to all Ready. */
+    cpuSeconds: Record<string, number>;
+    /** Where the operator's CPU went meanwhile (with STOW_BENCH_CPU_PROFILE=<folder>). */
+    profile?: CpuSummary;
   };
   memory: {
     /** Heap after GC once the operator led and had nothing to do. */
@@ -158,6 +164,8 @@ export function formatScaleReport(report: ScaleReport): string[] {
   row('  API server writes per resource', perResource(create.apiServerWrites, n));
   row('RDS calls per resource', `${rdsPerCreate.toFixed(2)} (${perResource(create.rds.byAction, n)})`);
   row('periodic resyncs during the creates', String(create.resyncs));
+  row('CPU by process, first create → all Ready', cpuLine(create.cpuSeconds, create.readySeconds));
+  row('  per created resource', cpuPerResource(create.cpuSeconds, n));
 
   lines.push('memory of the operator process');
   row('peak RSS (VmHWM)', mib(memory.peakRssBytes));
@@ -234,7 +242,39 @@ export function formatScaleReport(report: ScaleReport): string[] {
     coldStart.changedReconciledSeconds < 2,
   );
 
+  if (create.profile) lines.push(...formatProfile(create.profile, n));
   if (report.heap) lines.push(...formatHeap(report.heap, n));
+  return lines;
+}
+
+/** Largest first, with the share of the cores the window had (2 cores over 100 s: 200 CPU-seconds). */
+function cpuLine(cpuSeconds: Record<string, number>, windowSeconds: number): string {
+  const entries = Object.entries(cpuSeconds).sort(([, a], [, b]) => b - a);
+  const total = entries.reduce((sum, [, value]) => sum + value, 0);
+  const available = windowSeconds * availableParallelism();
+  return `${entries.map(([name, value]) => `${name} ${value.toFixed(0)} s`).join(', ')}; ${total.toFixed(0)} of the ${available.toFixed(0)} CPU-seconds ${availableParallelism()} cores had`;
+}
+
+function cpuPerResource(cpuSeconds: Record<string, number>, resources: number): string {
+  return Object.entries(cpuSeconds)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, value]) => `${name} ${((value * 1000) / resources).toFixed(1)} ms`)
+    .join(', ');
+}
+
+function formatProfile(profile: CpuSummary, resources: number): string[] {
+  const perResource = (seconds: number) => `${((seconds * 1e6) / resources).toFixed(0)} µs`;
+  const lines = [
+    `CPU profile of the operator, first create → all Ready (every thread): ${(profile.busyMs / 1000).toFixed(1)} s busy of ${(profile.profiledMs / 1000).toFixed(1)} s profiled`,
+    '  by origin, self time: in all, per resource',
+  ];
+  for (const { origin, selfMs } of profile.byOrigin)
+    lines.push(
+      `    ${origin.slice(0, 50).padEnd(50)} ${seconds(selfMs / 1000).padStart(8)} ${perResource(selfMs / 1000).padStart(8)}`,
+    );
+  lines.push('  by function, self time');
+  for (const { name, selfMs } of profile.byFunction)
+    lines.push(`    ${name.slice(0, 90).padEnd(90)} ${seconds(selfMs / 1000).padStart(8)}`);
   return lines;
 }
 

@@ -20,6 +20,8 @@ import { pathOf } from '../../src/kube/paths.js';
 import { LEASE_NAME } from '../../src/operator.js';
 import { awsEnvironment, installCrd, parseWrites, postgresDB } from '../../test/support/harness.js';
 import type { Family } from '../../test/support/prometheus.js';
+import { type CpuSummary, summarizeCpuProfiles } from './cpu-profile.js';
+import type { CpuProfile } from './inspector.js';
 import { summarizeHeapSnapshotFiles } from './heap-snapshot.js';
 import { startOpenLoop } from './open-loop.js';
 import {
@@ -46,6 +48,8 @@ export interface ScaleOptions {
   awsCallsPerSecond?: number;
   /** Heap snapshots, summarized: of an operator leading with no resource, and of the operator at N. */
   heapSnapshot?: boolean;
+  /** A CPU profile of the operator from the first create to all Ready: written here, and summarized. */
+  cpuProfileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -90,6 +94,8 @@ interface Environment {
   emulatorCalls(): Promise<RdsCalls>;
   resetCalls(): Promise<void>;
   apiServerWrites(): Promise<Record<string, number>>;
+  /** CPU seconds used so far by each process of the run (the bench's own included), by name. */
+  cpuSeconds(operator: OperatorProcess): Record<string, number>;
   timeoutMs: number;
 }
 
@@ -119,7 +125,7 @@ async function run(
 
   log(`creating ${n} PostgresDBs`);
   const names = range(n, 'bench');
-  const { operator, create, memory } = await measureCreates(env, names, log);
+  const { operator, create, memory } = await measureCreates(env, names, log, options.cpuProfileDir);
   load.push(loadavg()[0]!);
   let snapshots: string[] = [];
   if (options.heapSnapshot) {
@@ -250,6 +256,12 @@ async function startEnvironment(
       const response = await fetch(`${emulator.url}/_emulator/calls`, { method: 'DELETE' });
       if (!response.ok) throw new Error(`resetting the emulator's call counter: ${response.status}`);
     },
+    cpuSeconds: (operator) => ({
+      ...Object.fromEntries(cp.processes.map(({ name, pid }) => [name, cpuSecondsOf(pid)])),
+      'rds emulator': cpuSecondsOf(emulator.process.pid),
+      operator: cpuSecondsOf(operator.process.pid),
+      bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    }),
     apiServerWrites: async () =>
       parseWrites(await client.request<string>('GET', '/metrics', { responseType: 'text' })).byResource,
     // Generous: other work may share the machine; how long anything took is reported, never judged here.
@@ -267,6 +279,7 @@ async function measureCreates(
   env: Environment,
   names: readonly string[],
   log: (line: string) => void,
+  cpuProfileDir: string | undefined,
 ): Promise<{ operator: OperatorProcess; create: ScaleReport['create']; memory: ScaleReport['memory'] }> {
   const { tracker, timeoutMs } = env;
   const n = names.length;
@@ -282,6 +295,8 @@ async function measureCreates(
   let applyMs = 0;
   let checkpointMs = 0;
   let created = 0;
+  if (cpuProfileDir) await operator.startCpuProfiles();
+  const cpuBefore = env.cpuSeconds(operator);
   const started = performance.now();
   for (const upTo of [...checkpoints, n]) {
     const applyStarted = performance.now();
@@ -298,6 +313,10 @@ async function measureCreates(
   await tracker.waitFor(APPS, 'all Ready', (c) => c.ready >= n, timeoutMs);
   const readySeconds = (performance.now() - started) / 1000;
   log(`all ${n} Ready after ${readySeconds.toFixed(1)} s`);
+  const cpuSeconds = subtract(env.cpuSeconds(operator), cpuBefore);
+  const profile = cpuProfileDir
+    ? await keepCpuProfiles(await operator.stopCpuProfiles(), cpuProfileDir, log)
+    : undefined;
   await operator.waitIdle(timeoutMs);
   points.push({ resources: n, ...(await operator.memoryAfterGc()) });
   const peakRssBytes = operator.vm('VmHWM');
@@ -315,6 +334,8 @@ async function measureCreates(
       apiServerWrites,
       rds: await env.emulatorCalls(),
       resyncs: resyncs(kubeAfter) - resyncs(kubeBefore),
+      cpuSeconds,
+      ...(profile ? { profile } : {}),
     },
     memory: {
       baseline,
@@ -472,6 +493,30 @@ async function createAll(client: KubeClient, namespace: string, names: string[])
       { attempts: 5, delayMs: (tried) => 500 * tried },
     ),
   );
+}
+
+/** Writes the profiles where they outlive the run (for DevTools or a flame graph), then summarizes them. */
+async function keepCpuProfiles(
+  profiles: CpuProfile[],
+  dir: string,
+  log: (line: string) => void,
+): Promise<CpuSummary> {
+  for (const [index, profile] of profiles.entries()) {
+    const file = join(dir, `operator-${index === 0 ? 'main' : `worker-${index}`}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    log(`CPU profile written: ${file}`);
+  }
+  return summarizeCpuProfiles(profiles);
+}
+
+/** User and system CPU time of a process, from /proc (clock ticks of 10 ms). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function kubectl(cp: ControlPlane, args: string[], input?: string): Promise<void> {

@@ -11,6 +11,7 @@ t.test('the scale bench runs end to end and reports every figure', async (t) => 
   const report = await runScale({
     resources: RESOURCES,
     webhookResources: WEBHOOK_RESOURCES,
+    cpuProfileDir: t.testdir(),
     log: (line) => t.comment(`${new Date().toISOString()} ${line}`),
   });
   const { create, memory, coldStart, webhooks } = report;
@@ -25,6 +26,13 @@ t.test('the scale bench runs end to end and reports every figure', async (t) => 
   t.ok(create.kube.events > 0, 'Events counted apart');
   t.ok(create.kube.leases > 0, 'Lease writes counted apart');
   t.ok(Object.keys(create.apiServerWrites).length > 0, "the API server's own count is read");
+  for (const name of ['kube-apiserver', 'etcd', 'operator', 'rds emulator', 'bench'])
+    t.ok((create.cpuSeconds[name] ?? 0) > 0, `CPU time of ${name} read`);
+  t.ok(create.profile && create.profile.busyMs > 0, "the operator's CPU profile summarized");
+  t.ok(
+    create.profile?.byOrigin.some(({ origin }) => origin.startsWith('src/')),
+    "with Stow's own code among the origins",
+  );
 
   t.same(
     memory.points.map((point) => point.resources),
