@@ -65,7 +65,7 @@ export interface ScaleReport {
     points: HeapPoint[];
     /** Least squares over the points: heap used after GC per resource, in bytes. */
     slopeBytesPerResource: number;
-    /** VmHWM of the operator process at N (its peak since it started), before any heap snapshot. */
+    /** VmHWM of the operator process when all N were Ready (its peak since it started). */
     peakRssBytes: number;
   };
   coldStart: {
@@ -168,7 +168,10 @@ export function formatScaleReport(report: ScaleReport): string[] {
   row('  per created resource', cpuPerResource(create.cpuSeconds, n));
 
   lines.push('memory of the operator process');
-  row('peak RSS (VmHWM)', mib(memory.peakRssBytes));
+  row(
+    create.profile ? "peak RSS (VmHWM), the CPU profiler's samples included" : 'peak RSS (VmHWM)',
+    mib(memory.peakRssBytes),
+  );
   row('heap used after GC, leading and idle, 0 resources', mib(memory.baseline.heapUsed));
   for (const point of memory.points)
     row(
@@ -211,7 +214,12 @@ export function formatScaleReport(report: ScaleReport): string[] {
       `  ${label.padEnd(44)} ${value.padEnd(22)} target ${goal.padEnd(24)} ${met ? 'met' : 'NOT MET'}`,
     );
   target(`all ${n} Ready`, seconds(create.readySeconds), '< 120 s', create.readySeconds < 120);
-  target('peak RSS', mib(memory.peakRssBytes), '< 512 MiB', memory.peakRssBytes < 512 * MIB);
+  target(
+    create.profile ? 'peak RSS (CPU profiler on)' : 'peak RSS',
+    mib(memory.peakRssBytes),
+    '< 512 MiB',
+    memory.peakRssBytes < 512 * MIB,
+  );
   target('webhook p99, controller on', ms(on.p99ms), '< 20 ms', on.p99ms < 20);
   target('webhook p99, on / off', ratio.toFixed(2), '≤ 2', ratio <= 2);
   target(

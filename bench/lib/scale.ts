@@ -42,7 +42,7 @@ export interface ScaleOptions {
   webhookResources?: number;
   /** Admission requests per second sent to /validate meanwhile. Default 200. */
   webhookRate?: number;
-  /** The operator's --max-old-space-size. Default 384 (MiB): the chart sets none yet. */
+  /** The operator's --max-old-space-size. Default 384 (MiB): what the chart sets for a 512 Mi container. */
   heapLimitMb?: number;
   /** The operator's awsCallBudget (rate and burst). Default 1,000, the highest the configuration takes. */
   awsCallsPerSecond?: number;
@@ -314,12 +314,13 @@ async function measureCreates(
   const readySeconds = (performance.now() - started) / 1000;
   log(`all ${n} Ready after ${readySeconds.toFixed(1)} s`);
   const cpuSeconds = subtract(env.cpuSeconds(operator), cpuBefore);
+  // Before the profiles are sent (a spike of their own) and the forced GC at N.
+  const peakRssBytes = operator.vm('VmHWM');
   const profile = cpuProfileDir
     ? await keepCpuProfiles(await operator.stopCpuProfiles(), cpuProfileDir, log)
     : undefined;
   await operator.waitIdle(timeoutMs);
   points.push({ resources: n, ...(await operator.memoryAfterGc()) });
-  const peakRssBytes = operator.vm('VmHWM');
   const kubeAfter = await operator.metrics();
   const apiServerWrites = subtract(await env.apiServerWrites(), writesBefore);
   apiServerWrites['POST postgresdbs'] = (apiServerWrites['POST postgresdbs'] ?? 0) - n;

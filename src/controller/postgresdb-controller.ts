@@ -20,6 +20,7 @@ import { OwnedSecrets, rememberingSecrets } from './owned-secrets.js';
 import { controllerKey } from './owner.js';
 import { StaleObservation } from './reconcile-error.js';
 import { reconcileLive } from './reconciler.js';
+import { TermTask } from './runtime/term-task.js';
 import { KindRunner } from './runtime/kind-runner.js';
 import type { Controller } from './runtime/manager.js';
 import type { WorkResult } from '../kube/work-queue.js';
@@ -86,10 +87,8 @@ export class PostgresDBController implements Controller {
   private readonly orphans: OrphanHandler;
   private readonly access: AccessChecks | undefined;
   private readonly listed = new Map<string, { instance: RdsInstance; at: number }>();
-  /** The current term's signal; set only once the caches are full (a resync before would find every instance orphaned). */
-  private term: AbortSignal | undefined;
-  private resyncTimer: NodeJS.Timeout | undefined;
-  private resyncing: Promise<ResyncReport | undefined> | undefined;
+  /** Begun only once the caches are full: a resync before would find every instance orphaned. */
+  private readonly resyncs: TermTask<ResyncReport | undefined>;
 
   constructor(private readonly deps: RuntimeDeps) {
     const { client, logger, settings } = deps;
@@ -163,6 +162,7 @@ export class PostgresDBController implements Controller {
       logger,
       scene: () => orphanScene(this.postgres.list(), deps.config, new Date()),
     });
+    this.resyncs = new TermTask((term) => this.resync(term), settings.resyncPeriodMs);
   }
 
   /** The informers, all three listing at once, for the life of the replica. */
@@ -178,23 +178,19 @@ export class PostgresDBController implements Controller {
   async lead(signal: AbortSignal): Promise<void> {
     this.postgres.begin(signal);
     this.postgres.accept(false);
-    this.term = signal;
+    this.resyncs.begin(signal);
     for (const object of this.postgres.list())
       if (awaitsReconcile(object)) this.postgres.enqueue(keyOf(object));
-    const first = await this.resyncNow();
+    const first = await this.resyncs.runNow();
     if (signal.aborted) return;
     if (!first) this.postgres.accept(true);
-    clearInterval(this.resyncTimer);
-    this.resyncTimer = setInterval(() => void this.resyncNow(), this.deps.settings.resyncPeriodMs);
-    this.resyncTimer.unref?.();
+    this.resyncs.repeat();
   }
 
   async standDown(): Promise<void> {
-    this.term = undefined;
-    clearInterval(this.resyncTimer);
-    this.resyncTimer = undefined;
+    const resyncEnded = this.resyncs.end();
     await this.postgres.standDown();
-    await this.resyncing;
+    await resyncEnded;
     this.listed.clear();
   }
 
@@ -214,16 +210,11 @@ export class PostgresDBController implements Controller {
   }
 
   /**
-   * One at a time; a resync already running is joined rather than doubled. None before the informers
-   * have listed: with an empty cache every instance would look orphaned.
+   * One at a time; a resync already running is joined rather than doubled. None outside a term: with
+   * caches not yet full, every instance would look orphaned.
    */
   resyncNow(): Promise<ResyncReport | undefined> {
-    const term = this.term;
-    if (!term) return Promise.resolve(undefined);
-    this.resyncing ??= this.resync(term).finally(() => {
-      this.resyncing = undefined;
-    });
-    return this.resyncing;
+    return this.resyncs.runNow();
   }
 
   /**

@@ -2,6 +2,7 @@ import { kindRunnerOptions } from '../kind-deps.js';
 import { POSTGRESDB_SNAPSHOTS, type PostgresDBSnapshot } from '../../api/postgres-db-snapshot.js';
 import { needsReconcile, type RuntimeDeps } from '../postgresdb-controller.js';
 import { KindRunner } from '../runtime/kind-runner.js';
+import { TermTask } from '../runtime/term-task.js';
 import type { Controller } from '../runtime/manager.js';
 import { boundSnapshotIdentifier } from './identity.js';
 import { SnapshotOrphans } from './orphans.js';
@@ -14,9 +15,7 @@ import { reconcileSnapshot, type SnapshotContext } from './reconcile.js';
 export class PostgresDBSnapshotController implements Controller {
   private readonly runner: KindRunner<PostgresDBSnapshot>;
   private readonly orphans: SnapshotOrphans;
-  private timer: NodeJS.Timeout | undefined;
-  private reviewing: Promise<unknown> | undefined;
-  private term: AbortSignal | undefined;
+  private readonly reviews: TermTask<string[] | undefined>;
 
   constructor(private readonly deps: RuntimeDeps) {
     const { settings, config } = deps;
@@ -48,6 +47,7 @@ export class PostgresDBSnapshotController implements Controller {
         watchNamespaces: config.watchNamespaces ?? [],
       }),
     });
+    this.reviews = new TermTask((term) => this.orphans.review(term), settings.resyncPeriodMs);
   }
 
   watch(): Promise<void> {
@@ -57,18 +57,15 @@ export class PostgresDBSnapshotController implements Controller {
   /** Reconciles what is cached; orphans are reviewed at once (the cache is full), then every resync period. */
   async lead(signal: AbortSignal): Promise<void> {
     await this.runner.lead(signal);
-    this.term = signal;
-    this.reviewNow();
-    clearInterval(this.timer);
-    this.timer = setInterval(() => this.reviewNow(), this.deps.settings.resyncPeriodMs);
-    this.timer.unref?.();
+    this.reviews.begin(signal);
+    void this.reviews.runNow();
+    this.reviews.repeat();
   }
 
   async standDown(): Promise<void> {
-    this.term = undefined;
-    clearInterval(this.timer);
+    const reviewEnded = this.reviews.end();
     await this.runner.standDown();
-    await this.reviewing;
+    await reviewEnded;
   }
 
   async stop(): Promise<void> {
@@ -82,11 +79,6 @@ export class PostgresDBSnapshotController implements Controller {
 
   /** One review at a time; one already running is joined. */
   reviewNow(): Promise<string[] | undefined> {
-    const term = this.term;
-    if (!term) return Promise.resolve(undefined);
-    this.reviewing ??= this.orphans.review(term).finally(() => {
-      this.reviewing = undefined;
-    });
-    return this.reviewing as Promise<string[] | undefined>;
+    return this.reviews.runNow();
   }
 }
