@@ -17,7 +17,7 @@ export class PostgresDBSnapshotController implements Controller {
   private readonly orphans: SnapshotOrphans;
   private readonly reviews: TermTask<string[] | undefined>;
 
-  constructor(private readonly deps: RuntimeDeps) {
+  constructor(deps: RuntimeDeps) {
     const { settings, config } = deps;
     const context: SnapshotContext = {
       config,
