@@ -33,6 +33,9 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
         --shell /usr/sbin/nologin stow
 WORKDIR /app
 ENV NODE_ENV=production
+# Two malloc arenas rather than glibc's up to 8 per core: the operator's resident set stays lower
+# (bench/scale at 10,000: a peak of 404 instead of 490 MiB), at no measured CPU cost (ADR 0031).
+ENV MALLOC_ARENA_MAX=2
 # Files stay owned by root: the operator only reads them (read-only root filesystem in the chart).
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules

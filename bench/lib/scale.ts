@@ -19,6 +19,7 @@ import { createKubeClient, isKubeError, type KubeClient } from '../../src/kube/c
 import { pathOf } from '../../src/kube/paths.js';
 import { LEASE_NAME } from '../../src/operator.js';
 import { awsEnvironment, installCrd, parseWrites, postgresDB } from '../../test/support/harness.js';
+import { imageEnvironment } from '../../test/support/image-environment.js';
 import type { Family } from '../../test/support/prometheus.js';
 import { type CpuSummary, summarizeCpuProfiles } from './cpu-profile.js';
 import type { CpuProfile } from './inspector.js';
@@ -231,6 +232,8 @@ async function startEnvironment(
         heapLimitMb,
         env: {
           ...process.env,
+          // As the image runs it (two malloc arenas, ADR 0031).
+          ...imageEnvironment(),
           ...awsEnvironment(emulator),
           KUBECONFIG: cp.kubeconfigPath,
           LOG_LEVEL: 'info',

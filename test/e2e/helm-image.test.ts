@@ -25,6 +25,7 @@ import { renderEachCrd } from '../../src/cli/crds.js';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane } from '../../src/dev/control-plane/control-plane.js';
 import { freeLoopbackPorts } from '../../src/dev/control-plane/ports.js';
+import { imageEnvironment } from '../support/image-environment.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const NS = 'stow-system';
@@ -60,6 +61,11 @@ t.test('the Dockerfile builds a small non-root Node 24 image running `stow run`'
   t.match(dockerfile, /npm ci --ignore-scripts/);
   t.match(dockerfile, /npm prune --omit=dev/);
   t.match(runtimeStage, /^USER 65532:65532$/m);
+  t.same(
+    imageEnvironment(),
+    { NODE_ENV: 'production', MALLOC_ARENA_MAX: '2' },
+    'the environment the runtime stage sets (ADR 0031)',
+  );
   t.match(runtimeStage, /^ENTRYPOINT \["node", "dist\/src\/cli\/main\.js"\]$/m);
   t.match(runtimeStage, /^CMD \["run"\]$/m);
   const copies = [...runtimeStage.matchAll(/^COPY (?:--from=build )?(.+) \S+$/gm)].flatMap((m) =>
@@ -118,7 +124,7 @@ t.test('the image layout runs: --help, crds, and run with the chart Deployment',
   // (mkdtemp makes it 0700; the copied files keep the checkout's modes; node_modules is hard-linked,
   // so it is not chmod-ed.)
   if (asRoot) chmodSync(app, 0o755);
-  const env = { PATH: process.env.PATH, HOME: '/nonexistent', NODE_ENV: 'production' };
+  const env = { PATH: process.env.PATH, HOME: '/nonexistent', ...imageEnvironment() };
   // Through env(1): tap's process tracking adds NODE_OPTIONS to every child; the image has no tap.
   const node = (...args: string[]) => ['-u', 'NODE_OPTIONS', process.execPath, ...args];
   const main = 'dist/src/cli/main.js';
