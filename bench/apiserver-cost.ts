@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,9 @@ import { createKubeClient } from '../src/kube/client.js';
 import { pathOf } from '../src/kube/paths.js';
 import { installCrd, postgresDB } from '../test/support/harness.js';
 import { allowReview } from './lib/allow-review.js';
+import { inParallel } from './lib/in-parallel.js';
+import { applyObjects, kubectl } from './lib/kubectl.js';
+import { cpuSecondsOf } from './lib/proc-stat.js';
 
 // bench/apiserver-cost: the API server's and etcd's CPU for each kind of request a created PostgresDB
 // costs, read from /proc, with a watch open on every kind (as the operator and the cluster's controllers
@@ -38,7 +40,7 @@ const dir = await mkdtemp(join(tmpdir(), 'stow-apiserver-cost-'));
 const watches = new AbortController();
 try {
   await installCrd(cp);
-  await applyAll(cp, [schemaLessCrd()]);
+  await applyObjects(cp, [schemaLessCrd()]);
   await kubectl(cp, ['wait', '--for=condition=Established', 'crd/bares.bench.example']);
   await kubectl(cp, ['create', 'namespace', NAMESPACE]);
   for (const path of [
@@ -135,21 +137,11 @@ try {
 /** Runs `one` for every name, PARALLELISM at a time, and prints what it cost the API server and etcd per request. */
 function costMeter(controlPlane: ControlPlane, names: readonly string[]) {
   const pid = (name: string) => controlPlane.processes.find((p) => p.name === name)!.pid;
-  const cpuMs = (name: string) => {
-    const fields = readFileSync(`/proc/${pid(name)}/stat`, 'utf8')
-      .split(') ')[1]!
-      .split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  };
+  const cpuMs = (name: string) => cpuSecondsOf(pid(name)) * 1000;
   const lines: string[] = [];
   const measure = async (label: string, one: (name: string) => Promise<unknown>): Promise<Cost> => {
     const before = { apiserver: cpuMs('kube-apiserver'), etcd: cpuMs('etcd') };
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: PARALLELISM }, async () => {
-        while (next < names.length) await one(names[next++]!);
-      }),
-    );
+    await inParallel(names, PARALLELISM, one);
     const cost = {
       apiserverMs: (cpuMs('kube-apiserver') - before.apiserver) / names.length,
       etcdMs: (cpuMs('etcd') - before.etcd) / names.length,
@@ -265,7 +257,7 @@ async function bareAdmissionServer(controlPlane: ControlPlane, workDir: string) 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  await applyAll(
+  await applyObjects(
     controlPlane,
     buildWebhookConfigurations({
       url: `https://127.0.0.1:${port}`,
@@ -275,17 +267,4 @@ async function bareAdmissionServer(controlPlane: ControlPlane, workDir: string) 
   // The API server picks up webhook configurations from its informer.
   await new Promise((resolve) => setTimeout(resolve, 2000));
   return server;
-}
-
-async function applyAll(controlPlane: ControlPlane, objects: unknown[]) {
-  await kubectl(
-    controlPlane,
-    ['apply', '-f', '-'],
-    objects.map((object) => JSON.stringify(object)).join('\n'),
-  );
-}
-
-async function kubectl(controlPlane: ControlPlane, args: string[], input?: string) {
-  const result = await controlPlane.kubectl(args, input === undefined ? {} : { input });
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
 }

@@ -13,7 +13,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { buildWebhookConfigurations } from '../../src/admission/registration.js';
 import { type PostgresDB, POSTGRESDBS } from '../../src/api/v1beta1.js';
 import { makeDevCerts } from '../../src/dev/control-plane/certs.js';
-import { type ControlPlane, startControlPlane } from '../../src/dev/control-plane/control-plane.js';
+import { startControlPlane } from '../../src/dev/control-plane/control-plane.js';
 import { freeLoopbackPorts } from '../../src/dev/control-plane/ports.js';
 import { createKubeClient, isKubeError, type KubeClient } from '../../src/kube/client.js';
 import { pathOf } from '../../src/kube/paths.js';
@@ -24,7 +24,10 @@ import type { Family } from '../../test/support/prometheus.js';
 import { type CpuSummary, summarizeCpuProfiles } from './cpu-profile.js';
 import type { CpuProfile } from './inspector.js';
 import { summarizeHeapSnapshotFiles } from './heap-snapshot.js';
+import { inParallel } from './in-parallel.js';
+import { applyObjects, kubectl } from './kubectl.js';
 import { startOpenLoop } from './open-loop.js';
+import { cpuSecondsOf } from './proc-stat.js';
 import {
   type OperatorProcess,
   startEmulatorProcess,
@@ -200,7 +203,7 @@ async function startEnvironment(
   const caBundle = Buffer.from(certs.caPem).toString('base64');
   const registerWebhooks = async (url: string) => {
     const webhooks = buildWebhookConfigurations({ url, caBundle });
-    await kubectl(cp, ['apply', '-f', '-'], webhooks.map((object) => JSON.stringify(object)).join('\n'));
+    await applyObjects(cp, webhooks);
   };
   await registerWebhooks(webhookUrl);
   const configFile = join(dir, 'operator.yaml');
@@ -469,14 +472,6 @@ async function withRetries<T>(
   }
 }
 
-async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: CREATE_PARALLELISM }, worker));
-}
-
 function range(count: number, prefix: string): string[] {
   const width = String(Math.max(count - 1, 0)).length;
   return Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(width, '0')}`);
@@ -484,7 +479,7 @@ function range(count: number, prefix: string): string[] {
 
 /** POSTs every PostgresDB, a few at a time; a failed create is tried again (an existing one is left). */
 async function createAll(client: KubeClient, namespace: string, names: string[]): Promise<void> {
-  await inParallel(names, (name) =>
+  await inParallel(names, CREATE_PARALLELISM, (name) =>
     withRetries(
       () =>
         client
@@ -514,19 +509,4 @@ async function keepCpuProfiles(
     log(`CPU profile written: ${file}`);
   }
   return summarizeCpuProfiles(profiles);
-}
-
-/** User and system CPU time of a process, from /proc (clock ticks of 10 ms). */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-async function kubectl(cp: ControlPlane, args: string[], input?: string): Promise<void> {
-  const result = await cp.kubectl(args, input === undefined ? {} : { input });
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
 }
