@@ -81,12 +81,21 @@ const tap = spawn(bin('tap'), ['--reporter=tap', ...files.map((file) => relative
 });
 let summary;
 let buffered = '';
+// The names of the subtests open at each depth, so that a failure can be named by its whole path at the
+// end: CI keeps only the tail of the output, and a failure deep in a long run would otherwise be lost.
+const openSubtests = [];
+const failures = [];
 tap.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   buffered += chunk.toString();
   const lines = buffered.split('\n');
   buffered = lines.pop() ?? '';
   for (const line of lines) {
+    const depth = Math.floor((/^ */.exec(line)?.[0].length ?? 0) / 4);
+    const subtest = /^\s*# Subtest: (.*)$/.exec(line);
+    if (subtest) openSubtests.splice(depth, Infinity, subtest[1]);
+    const failure = /^\s*not ok \d+ - (.*?)(?: # time=.*)?$/.exec(line);
+    if (failure) failures.push([...openSubtests.slice(0, depth), failure[1]].join(' > '));
     const match = /^# \{ total: \d+(.*)\}$/.exec(line.trim());
     if (match) summary = line.trim();
   }
@@ -98,5 +107,10 @@ const passed = count('pass');
 const failed = count('fail') + failedSteps + (summary ? 0 : 1);
 const skipped = count('skip') + count('todo');
 if (!summary) process.stdout.write('tap printed no summary: counted as a failure\n');
+if (failures.length) {
+  // A failed assertion fails every subtest around it too: the longest paths are the causes.
+  const causes = failures.filter((path) => !failures.some((other) => other.startsWith(`${path} > `)));
+  process.stdout.write(`\nfailed (${causes.length}):\n${causes.map((path) => `  ${path}\n`).join('')}`);
+}
 process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(tapCode === 0 && failed === 0 ? 0 : 1);
