@@ -12,7 +12,7 @@ import { pathOf } from '../src/kube/paths.js';
 import { installCrd, postgresDB } from '../test/support/harness.js';
 import { allowReview } from './lib/allow-review.js';
 import { inParallel } from './lib/in-parallel.js';
-import { applyObjects, kubectl } from './lib/kubectl.js';
+import { applyObjects, kubectlOrThrow } from '../test/support/kubectl.js';
 import { cpuSecondsOf } from './lib/proc-stat.js';
 
 // bench/apiserver-cost: the API server's and etcd's CPU for each kind of request a created PostgresDB
@@ -41,8 +41,8 @@ const watches = new AbortController();
 try {
   await installCrd(cp);
   await applyObjects(cp, [schemaLessCrd()]);
-  await kubectl(cp, ['wait', '--for=condition=Established', 'crd/bares.bench.example']);
-  await kubectl(cp, ['create', 'namespace', NAMESPACE]);
+  await kubectlOrThrow(cp, ['wait', '--for=condition=Established', 'crd/bares.bench.example']);
+  await kubectlOrThrow(cp, ['create', 'namespace', NAMESPACE]);
   for (const path of [
     '/apis/stow.dev/v1beta1/postgresdbs',
     '/apis/bench.example/v1/bares',
@@ -95,7 +95,7 @@ try {
       client.request('POST', core('events'), { body: event(name) }),
     ),
   };
-  await kubectl(cp, ['delete', 'postgresdbs', '--all', '-n', NAMESPACE]);
+  await kubectlOrThrow(cp, ['delete', 'postgresdbs', '--all', '-n', NAMESPACE]);
   const server = await bareAdmissionServer(cp, dir);
   const createWebhooks = await measure('POST postgresdbs, both webhooks (a bare server)', (name) =>
     client.request('POST', pathOf(POSTGRESDBS, NAMESPACE), { body: postgresDBIn(`w-${name}`) }),

@@ -25,7 +25,7 @@ import { type CpuSummary, summarizeCpuProfiles } from './cpu-profile.js';
 import type { CpuProfile } from './inspector.js';
 import { summarizeHeapSnapshotFiles } from './heap-snapshot.js';
 import { inParallel } from './in-parallel.js';
-import { applyObjects, kubectl } from './kubectl.js';
+import { applyObjects, kubectlOrThrow } from '../../test/support/kubectl.js';
 import { startOpenLoop } from './open-loop.js';
 import { cpuSecondsOf } from './proc-stat.js';
 import {
@@ -195,7 +195,7 @@ async function startEnvironment(
   const client = await createKubeClient(kubeConfig);
   stops.push(async () => client.close());
   await installCrd(cp);
-  for (const namespace of [APPS, WEBHOOK_LOAD]) await kubectl(cp, ['create', 'namespace', namespace]);
+  for (const namespace of [APPS, WEBHOOK_LOAD]) await kubectlOrThrow(cp, ['create', 'namespace', namespace]);
   const certsDir = join(dir, 'certs');
   const certs = await makeDevCerts(certsDir);
   const [webhookPort] = await freeLoopbackPorts(1);

@@ -8,8 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { makeDevCerts } from '../../src/dev/control-plane/certs.js';
-import { type ControlPlane, startControlPlane } from '../../src/dev/control-plane/control-plane.js';
+import { startControlPlane } from '../../src/dev/control-plane/control-plane.js';
 import { runCommand } from '../../src/dev/control-plane/run-command.js';
+import { kubectlOrThrow } from '../support/kubectl.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const controlPlaneModule = new URL('../../src/dev/control-plane/control-plane.js', import.meta.url).href;
@@ -23,7 +24,7 @@ t.test('a real control plane', async (t) => {
   // How long it took is reported, never asserted: timing belongs to benchmarks.
   t.comment(`started in ${cp.startupMs} ms`);
   t.ok(cp.startupMs > 0, 'reports its start-up time');
-  const kubectl = kubectlOrThrow(cp);
+  const kubectl = (args: string[], input?: string) => kubectlOrThrow(cp, args, input);
 
   await t.test('creates a namespace, a Secret and a ConfigMap', async (t) => {
     await kubectl(['create', 'namespace', 'demo']);
@@ -200,14 +201,6 @@ async function runDoomedParent(
   if (ending === 'SIGKILL') child.kill('SIGKILL');
   await exited;
   return started;
-}
-
-function kubectlOrThrow(cp: ControlPlane) {
-  return async (args: string[], input?: string): Promise<string> => {
-    const result = await cp.kubectl(args, { input });
-    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr}`);
-    return result.stdout;
-  };
 }
 
 async function eventually(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

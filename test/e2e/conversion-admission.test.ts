@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import t from 'tap';
+import { kubectlOrThrow } from '../support/kubectl.js';
 import { CRD_NAME } from '../../src/api/constants.js';
 import { buildCrd } from '../../src/api/crd.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -57,17 +58,13 @@ t.test('admission of v1alpha1 requests through conversion', async (t) => {
 
   const kubectl = (args: string[], input?: string) =>
     controlPlane.kubectl(args, input === undefined ? {} : { input });
-  const mustKubectl = async (args: string[], input?: string) => {
-    const result = await kubectl(args, input);
-    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr}`);
-    return result;
-  };
+  const mustKubectl = (args: string[], input?: string) => kubectlOrThrow(controlPlane, args, input);
   const applyCrd = async (crd: object) => {
     await mustKubectl(['apply', '-f', '-'], JSON.stringify(crd));
     await mustKubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD_NAME}`]);
   };
   const read = async (name: string): Promise<ReadObject> =>
-    JSON.parse((await mustKubectl(['get', 'postgresdbs.v1beta1.stow.dev', name, '-o', 'json'])).stdout);
+    JSON.parse(await mustKubectl(['get', 'postgresdbs.v1beta1.stow.dev', name, '-o', 'json']));
 
   // The seed operator's shape, written before Stow (no webhooks, so no defaults filled in).
   await applyCrd(buildCrd({ versions: ['v1alpha1'] }));
@@ -110,7 +107,7 @@ t.test('admission of v1alpha1 requests through conversion', async (t) => {
     t.equal(result.code, 0, 'kubectl apply succeeds', { stderr: result.stderr });
     t.match(result.stderr, /v1alpha1 is deprecated/);
     const spoke = JSON.parse(
-      (await mustKubectl(['get', 'postgresdbs.v1alpha1.stow.dev', 'valid', '-o', 'json'])).stdout,
+      await mustKubectl(['get', 'postgresdbs.v1alpha1.stow.dev', 'valid', '-o', 'json']),
     );
     t.same(spoke.spec, { size: 'db.t3.small', storage: '20', storageType: 'gp2' }, 'reads back as written');
     const kept = JSON.parse(spoke.metadata.annotations?.['stow.dev/conversion-data'] ?? '{}');

@@ -7,6 +7,7 @@ import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import t from 'tap';
+import { kubectlOrThrow } from '../support/kubectl.js';
 import { ANNOTATION_CONVERSION_DATA, CRD_NAME } from '../../src/api/constants.js';
 import { buildCrd } from '../../src/api/crd.js';
 import { conversionPlugin } from '../../src/conversion/plugin.js';
@@ -202,13 +203,9 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
 
   const kubectl = async (args: string[], input?: string) =>
     controlPlane.kubectl(args, input === undefined ? {} : { input });
-  const mustKubectl = async (args: string[], input?: string) => {
-    const result = await kubectl(args, input);
-    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr}`);
-    return result;
-  };
+  const mustKubectl = (args: string[], input?: string) => kubectlOrThrow(controlPlane, args, input);
   const getJson = async (resource: string, namespace: string, name: string): Promise<ReadObject> =>
-    JSON.parse((await mustKubectl(['get', resource, name, '-n', namespace, '-o', 'json'])).stdout);
+    JSON.parse(await mustKubectl(['get', resource, name, '-n', namespace, '-o', 'json']));
   const applyCrd = async (crd: object) => {
     await mustKubectl(['apply', '-f', '-'], JSON.stringify(crd));
     await mustKubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD_NAME}`]);
@@ -216,7 +213,7 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
   /** resourceVersion and generation of every object, by namespace/name. */
   const writeMarks = async (): Promise<Record<string, string>> => {
     const list: { items: ReadObject[] } = JSON.parse(
-      (await mustKubectl(['get', 'postgresdbs.v1beta1.stow.dev', '-A', '-o', 'json'])).stdout,
+      await mustKubectl(['get', 'postgresdbs.v1beta1.stow.dev', '-A', '-o', 'json']),
     );
     return Object.fromEntries(
       list.items.map(({ metadata }) => [
@@ -282,7 +279,7 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
 
   await t.test('(b) the CRD upgraded to both versions with the conversion webhook', async (t) => {
     await applyCrd(buildCrd({ webhookUrl: webhook.url, caBundle: webhook.caBundle }));
-    const crd: ReadCrd = JSON.parse((await mustKubectl(['get', 'crd', CRD_NAME, '-o', 'json'])).stdout);
+    const crd: ReadCrd = JSON.parse(await mustKubectl(['get', 'crd', CRD_NAME, '-o', 'json']));
     t.same(
       crd.spec.versions.map((version) => [version.name, version.served, version.storage]),
       [
@@ -315,11 +312,9 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
       t.notOk(spoke.metadata.annotations, 'no annotation leaks into v1alpha1');
       if (object.status) t.same(spoke.status, object.status);
     }
-    const list = JSON.parse(
-      (await mustKubectl(['get', 'postgresdbs.v1beta1.stow.dev', '-A', '-o', 'json'])).stdout,
-    );
+    const list = JSON.parse(await mustKubectl(['get', 'postgresdbs.v1beta1.stow.dev', '-A', '-o', 'json']));
     t.equal(list.items.length, OLD_OBJECTS.length, 'a list converts every object too');
-    const table = (await mustKubectl(['get', 'postgresdbs.v1beta1.stow.dev', '-n', 'shop'])).stdout;
+    const table = await mustKubectl(['get', 'postgresdbs.v1beta1.stow.dev', '-n', 'shop']);
     t.match(table, /orders\s+db\.t3\.small\s+10/, 'printer columns of v1beta1');
   });
 
@@ -432,7 +427,7 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
       failed: [],
     });
     t.same(result.storedVersionsAfter, ['v1beta1']);
-    const crd: ReadCrd = JSON.parse((await mustKubectl(['get', 'crd', CRD_NAME, '-o', 'json'])).stdout);
+    const crd: ReadCrd = JSON.parse(await mustKubectl(['get', 'crd', CRD_NAME, '-o', 'json']));
     t.same(crd.status.storedVersions, ['v1beta1'], 'status.storedVersions == ["v1beta1"]');
     const storedAfter = await storedApiVersions(etcd);
     t.ok(
@@ -509,7 +504,7 @@ t.test('upgrading a v1alpha1-only install to v1beta1 with the conversion webhook
       );
 
       await applyCrd(buildCrd({ versions: ['v1alpha1'] }));
-      const crd: ReadCrd = JSON.parse((await mustKubectl(['get', 'crd', CRD_NAME, '-o', 'json'])).stdout);
+      const crd: ReadCrd = JSON.parse(await mustKubectl(['get', 'crd', CRD_NAME, '-o', 'json']));
       t.equal(crd.spec.conversion.strategy, 'None', 'no webhook needed any more');
       const orders = OLD_OBJECTS[0]!;
       t.strictSame((await getJson('postgresdbs.v1alpha1.stow.dev', 'shop', 'orders')).spec, orders.spec);

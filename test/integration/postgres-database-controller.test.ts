@@ -12,6 +12,7 @@ import type { RunningController } from '../../src/controller/index.js';
 import { type CoreEvent, EVENTS, type List, SECRETS } from '../../src/kube/types.js';
 import { pathOf } from '../../src/kube/paths.js';
 import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
+import { kubectlOrThrow } from '../support/kubectl.js';
 import { type SecretWriteFault, startSecretWriteFault } from '../support/secret-write-fault.js';
 
 let h: Harness;
@@ -57,11 +58,7 @@ t.before(async () => {
 });
 t.teardown(() => h?.stop());
 
-async function kubectl(args: string[], input?: string) {
-  const result = await h.cp.kubectl(args, input === undefined ? {} : { input });
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
+const kubectl = (args: string[], input?: string) => kubectlOrThrow(h.cp, args, input);
 
 const applyIn = (namespace: string, objects: unknown[]) =>
   kubectl(['apply', '-n', namespace, '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
