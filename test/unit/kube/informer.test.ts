@@ -5,6 +5,11 @@ import { Informer } from '../../../src/kube/informer.js';
 import { informerFor } from '../../../src/kube/informer-group.js';
 import { silentLogger } from '../../../src/util/logger.js';
 
+/** Periodic work runs on timers, which only promise "not before": wait for it, however late. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(10);
+}
+
 interface Obj {
   metadata: { name: string; namespace: string; resourceVersion: string };
 }
@@ -131,9 +136,8 @@ t.test('the watchdog reconnects a silent watch', async (t) => {
     watchdogMs: 50,
   });
   await informer.start();
-  await sleep(180);
-  t.ok(informer.stats.watchdogFired >= 2, `watchdog fired ${informer.stats.watchdogFired} times`);
-  t.ok(state.watchCalls.length >= 3);
+  await until(() => informer.stats.watchdogFired >= 2 && state.watchCalls.length >= 3);
+  t.pass(`watchdog fired ${informer.stats.watchdogFired} times, ${state.watchCalls.length} watches`);
   t.equal(state.lists, 1, 'a reconnect resumes the watch; no re-list needed');
   await informer.stop();
 });
@@ -157,7 +161,8 @@ t.test('a failed watch connection is retried from the same version', async (t) =
     handlers: {},
   });
   await informer.start();
-  await sleep(400);
+  await until(() => state.watchCalls.length >= 2);
+  await sleep(50);
   t.same(
     state.watchCalls.map((q) => q.resourceVersion),
     ['10', '10'],
@@ -183,8 +188,7 @@ t.test('periodic re-list', async (t) => {
   });
   await informer.start();
   state.items = [obj('a', '2')];
-  await sleep(150);
-  t.ok(state.lists >= 2);
+  await until(() => state.lists >= 2 && seen.length >= 2);
   t.same(seen.slice(0, 2), ['add a', 'update a@2'], 'a change missed by the watch is caught');
   await informer.stop();
 });

@@ -81,11 +81,15 @@ t.test('one of two candidates leads; the other takes over after a crash', async 
     if ((object as Lease).spec?.holderIdentity === 'a') throw new Error('a is gone');
     return realReplace(type, object);
   };
-  const crashedAt = Date.now();
-  await sleep(50);
+  const lastRenewedByA = Date.parse(store.lease!.spec!.renewTime!);
   while (!b.instance.isLeader()) await sleep(10);
-  const takeover = Date.now() - crashedAt;
-  t.ok(takeover <= 0.5 * 1000 * 1.4, `b took over after ${takeover} ms`);
+  // Safety, which no delay of the machine's can break: b took over only once a's last renewal was
+  // a whole Lease duration old. (How soon it takes over is for bench/scale's cold start to measure.)
+  const acquiredByB = Date.parse(store.lease!.spec!.acquireTime!);
+  t.ok(
+    acquiredByB - lastRenewedByA >= 500,
+    `b took over ${acquiredByB - lastRenewedByA} ms after a's last renewal (Lease: 500 ms)`,
+  );
   t.equal(store.lease?.spec?.leaseTransitions, 1);
   await sleep(200);
   t.notOk(a.instance.isLeader(), 'a stepped down (another holder, or no renewal in time)');
@@ -96,15 +100,16 @@ t.test('one of two candidates leads; the other takes over after a crash', async 
 
 t.test('a leader that cannot renew steps down before the Lease expires', async (t) => {
   const { store, kube } = leaseStore();
-  const a = elector(kube, 'a', 0.6);
+  // Long enough that a busy machine's delays stay well inside the margin between the renew deadline
+  // (two thirds) and the end of the Lease.
+  const a = elector(kube, 'a', 3);
   a.instance.start();
-  await sleep(150);
-  t.ok(a.instance.isLeader());
+  while (!a.instance.isLeader()) await sleep(10);
   store.down = true;
-  const downAt = Date.now();
+  const lastRenewed = Date.parse(store.lease!.spec!.renewTime!);
   while (a.instance.isLeader()) await sleep(10);
-  const after = Date.now() - downAt;
-  t.ok(after < 600, `stepped down after ${after} ms, within the 600 ms Lease`);
+  const after = Date.now() - lastRenewed;
+  t.ok(after < 3000, `stepped down ${after} ms after its last renewal, within the 3 s Lease`);
   t.equal(a.state.stopped, 1);
   store.down = false;
   await a.instance.stop();
