@@ -115,7 +115,11 @@ t.test(
     });
     t.match(condition(failed, 'Ready'), { status: 'True' }, 'Ready speaks of RDS only');
     t.match(condition(failed, 'Synced'), { status: 'True' }, 'not a reconcile failure');
-    const events = (await h.events()).filter((e) => e.involvedObject.name === 'orders');
+    // The Warning follows the status write: it is waited for.
+    const events = await h.waitFor('the NotConnectable Event', async () => {
+      const found = (await h.events()).filter((e) => e.involvedObject.name === 'orders');
+      return found.some((e) => e.reason === 'NotConnectable') && found;
+    });
     t.match(
       events.filter((e) => e.reason === 'NotConnectable'),
       [{ type: 'Warning', message: /^AuthenticationFailed: / }],

@@ -67,8 +67,12 @@ t.test(
     t.equal(service?.metadata.ownerReferences?.[0]?.uid, object.metadata.uid);
     t.equal((await h.secret('orders'))?.metadata.ownerReferences?.[0]?.uid, object.metadata.uid);
 
-    const reasons = (await h.events()).filter((e) => e.involvedObject.name === 'orders').map((e) => e.reason);
-    t.ok(reasons.includes('Creating') && reasons.includes('Ready'), reasons.join(','));
+    // The Ready Event follows the status write that made the resource Ready: it is waited for.
+    const reasons = await h.waitFor('the Ready Event', async () => {
+      const found = (await h.events()).filter((e) => e.involvedObject.name === 'orders').map((e) => e.reason);
+      return found.includes('Ready') && found;
+    });
+    t.ok(reasons.includes('Creating'), reasons.join(','));
   },
 );
 
@@ -252,10 +256,11 @@ t.test('adoption of an existing instance, and refusal of one owned by another re
   t.notOk(refused.status?.endpoint, 'nothing of the foreign instance in status');
   t.equal(instanceOf('someone-elses')?.tags.get('stow.dev/cluster'), 'other-cluster', 'tags untouched');
   t.notOk(await h.secret('intruder'), 'no Secret');
-  const warning = (await h.events()).find(
-    (e) => e.involvedObject.name === 'intruder' && e.reason === 'AdoptionRefused',
+  // The Warning follows the status write that recorded the refusal: it is waited for.
+  const warning = await h.waitFor('the AdoptionRefused Event', async () =>
+    (await h.events()).find((e) => e.involvedObject.name === 'intruder' && e.reason === 'AdoptionRefused'),
   );
-  t.equal(warning?.type, 'Warning');
+  t.equal(warning.type, 'Warning');
 
   await h.remove('intruder');
   await h.waitFor('intruder gone', async () => (await h.get('intruder')) === undefined);

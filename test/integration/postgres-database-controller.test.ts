@@ -220,8 +220,12 @@ t.test(
       await secretData('team-a', 'orders-orders-app'),
       await secretData('team-a', 'orders-orders-reports'),
     );
-    const reasons = (await events('team-a', 'orders')).map((event) => event.reason);
-    t.ok(reasons.includes('Created') && reasons.includes('Ready'), `Events: ${reasons.join(', ')}`);
+    // The Ready Event follows the status write that made the database Ready: it is waited for.
+    const reasons = await h.waitFor('the Ready Event', async () => {
+      const found = (await events('team-a', 'orders')).map((event) => event.reason);
+      return found.includes('Ready') && found;
+    });
+    t.ok(reasons.includes('Created'), `Events: ${reasons.join(', ')}`);
     t.notOk(
       reasons.some((reason) => reason.startsWith('PostgresDB')),
       'no Event while it waited',
@@ -310,6 +314,12 @@ t.test('rotation on request: the old password fails, the new one works, an Event
   t.equal(after.DB_PASSWORD, after.password);
   const secret = await h.kube.get(SECRETS, { namespace: 'team-a', name: 'orders-orders-app' });
   t.equal(secret?.metadata.annotations?.['stow.dev/password-rotation-request'], '2026-01-01T00:00:00Z');
+  // Each Event follows its Secret's write: they are waited for, and then no more come.
+  await h.waitFor(
+    'the PasswordRotated Events',
+    async () =>
+      (await events('team-a', 'orders')).filter((event) => event.reason === 'PasswordRotated').length >= 3,
+  );
   const rotated = (await events('team-a', 'orders')).filter((event) => event.reason === 'PasswordRotated');
   t.equal(rotated.length, 3, 'one Event per role');
   t.match(rotated[0]?.message, /as stow.dev\/rotate-password asked/);
@@ -396,7 +406,12 @@ t.test(
     remember(before, after);
     t.match(await attempt(loginOf(before), 'select 1'), /password authentication failed/);
     t.match(await attempt(loginOf(after), 'select 1'), /^ok/);
-    t.ok((await events('databases', 'shared')).some((event) => event.reason === 'PasswordRotated'));
+    // The Event follows the Secret's write.
+    t.ok(
+      await h.waitFor('the PasswordRotated Event', async () =>
+        (await events('databases', 'shared')).some((event) => event.reason === 'PasswordRotated'),
+      ),
+    );
 
     // ModifyDBInstance takes effect and is never answered; the controller is then stopped mid-call.
     h.emulator.setFaults({ holdResponseAfter: 'ModifyDBInstance' });

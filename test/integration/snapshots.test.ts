@@ -247,10 +247,13 @@ t.test(
         .recent.some((call) => call.action === 'DeleteDBInstance' && call.resource === instanceId),
       'DeleteDBInstance never sent for it',
     );
-    const warning = (await h.events()).find(
-      (e) => e.involvedObject.name === 'precious' && e.reason === 'FinalSnapshotFailed',
+    // The Warning follows the status write that recorded the failure: it is waited for.
+    const warning = await h.waitFor('the FinalSnapshotFailed Event', async () =>
+      (await h.events()).find(
+        (e) => e.involvedObject.name === 'precious' && e.reason === 'FinalSnapshotFailed',
+      ),
     );
-    t.equal(warning?.type, 'Warning');
+    t.equal(warning.type, 'Warning');
 
     // Deleting the failed snapshot's object has Stow take the final snapshot again.
     await removeSnapshot(h, finalName);
