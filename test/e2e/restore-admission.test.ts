@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { kubectlOrThrow } from '../support/kubectl.js';
 import type { PostgresDBSnapshot } from '../../src/api/postgres-db-snapshot.js';
 import type { PostgresDB } from '../../src/api/v1beta1.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../src/dev/local/environment.js';
@@ -52,8 +53,7 @@ t.before(async () => {
     ['team-a', 'a'],
     ['team-b', 'b'],
   ]) {
-    const created = await env.kubectl(['create', 'namespace', namespace!]);
-    if (created.code !== 0) throw new Error(created.stderr);
+    await kubectlOrThrow(env.controlPlane, ['create', 'namespace', namespace!]);
     await env.kubectl(['label', 'namespace', namespace!, `team=${team}`]);
   }
   const applied = await apply('team-a', db('orders'));

@@ -8,6 +8,7 @@ import { type Secret, SECRETS } from '../../src/kube/types.js';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../../src/controller/labels.js';
 import { type ChildController, spawnController } from '../support/child-controller.js';
 import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
+import { kubectlOrThrow } from '../support/kubectl.js';
 
 // Anyone who may write Secrets in some namespace may label them app.kubernetes.io/managed-by=stow.
 // Such Secrets must not grow the controller's memory, whether they appear while it runs (watch) or
@@ -124,8 +125,7 @@ async function caughtUp(child: ChildController, owner: PostgresDB): Promise<void
 }
 
 async function createForeignSecrets(): Promise<number> {
-  const created = await h.cp.kubectl(['create', 'namespace', TENANT]);
-  if (created.code !== 0) throw new Error(created.stderr);
+  await kubectlOrThrow(h.cp, ['create', 'namespace', TENANT]);
   const blob = randomBytes(SECRET_BYTES).toString('base64');
   const started = Date.now();
   for (let i = 0; i < FOREIGN_SECRETS; i += CREATE_PARALLELISM) {

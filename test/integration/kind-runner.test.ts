@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { KindRunner } from '../../src/controller/runtime/kind-runner.js';
 import { RECONCILED_KINDS } from '../../src/operator.js';
 import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
+import { applyObjects, kubectlOrThrow } from '../support/kubectl.js';
 
 // The runtime is not PostgresDB's: a second, trivial kind (a Widget whose status echoes its spec) is
 // registered beside PostgresDB with one line, and reconciled by the same runtime under the same
@@ -59,15 +60,13 @@ const widgetCrd = {
 let h: Harness;
 t.before(async () => {
   h = await startHarness();
-  const applied = await h.cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(widgetCrd) });
-  if (applied.code !== 0) throw new Error(applied.stderr);
-  const ready = await h.cp.kubectl([
+  await applyObjects(h.cp, [widgetCrd]);
+  await kubectlOrThrow(h.cp, [
     'wait',
     '--for=condition=Established',
     '--timeout=60s',
     `crd/widgets.${GROUP}`,
   ]);
-  if (ready.code !== 0) throw new Error(ready.stderr);
 });
 t.teardown(() => h?.stop());
 

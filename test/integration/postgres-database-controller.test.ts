@@ -12,7 +12,7 @@ import type { RunningController } from '../../src/controller/index.js';
 import { type CoreEvent, EVENTS, type List, SECRETS } from '../../src/kube/types.js';
 import { pathOf } from '../../src/kube/paths.js';
 import { type Harness, isReady, postgresDB, startHarness } from '../support/harness.js';
-import { kubectlOrThrow } from '../support/kubectl.js';
+import { applyObjects, kubectlOrThrow } from '../support/kubectl.js';
 import { type SecretWriteFault, startSecretWriteFault } from '../support/secret-write-fault.js';
 
 let h: Harness;
@@ -60,8 +60,7 @@ t.teardown(() => h?.stop());
 
 const kubectl = (args: string[], input?: string) => kubectlOrThrow(h.cp, args, input);
 
-const applyIn = (namespace: string, objects: unknown[]) =>
-  kubectl(['apply', '-n', namespace, '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
+const applyIn = (namespace: string, objects: unknown[]) => applyObjects(h.cp, objects, namespace);
 
 const getDatabase = (namespace: string, name: string) => h.kube.get(POSTGRES_DATABASES, { namespace, name });
 

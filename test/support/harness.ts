@@ -28,6 +28,7 @@ import { type ControlPlane, startControlPlane } from '../../src/dev/control-plan
 import { type RdsEmulator, type StateDelays, startRdsEmulator } from '../../src/dev/emulator/index.js';
 import { createLogger } from '../../src/util/logger.js';
 import { testConfig } from './config.js';
+import { applyObjects, kubectlOrThrow } from './kubectl.js';
 
 export { testConfig } from './config.js';
 
@@ -124,17 +125,16 @@ export function awsEnvironment(emulator: Pick<RdsEmulator, 'url'>): Record<strin
 
 export async function installCrd(cp: ControlPlane): Promise<void> {
   const crds = buildAllCrds({ versions: ['v1beta1'] });
-  const applied = await cp.kubectl(['apply', '-f', '-'], {
-    input: crds.map(({ crd }) => JSON.stringify(crd)).join('\n'),
-  });
-  if (applied.code !== 0) throw new Error(`CRD: ${applied.stderr}`);
-  const waited = await cp.kubectl([
+  await applyObjects(
+    cp,
+    crds.map(({ crd }) => crd),
+  );
+  await kubectlOrThrow(cp, [
     'wait',
     '--for=condition=Established',
     '--timeout=60s',
     ...crds.map(({ plural }) => `crd/${plural}.${GROUP}`),
   ]);
-  if (waited.code !== 0) throw new Error(`CRD not established: ${waited.stderr}`);
 }
 
 /** `emulatorDelays`: the emulator's options (delays, and `servers: 'postgres'` for real servers). */
@@ -158,8 +158,7 @@ export async function startHarness(
         : (emulatorResult as PromiseRejectedResult).reason;
     Object.assign(process.env, awsEnvironment(emulator));
     await installCrd(cp);
-    const created = await cp.kubectl(['create', 'namespace', namespace]);
-    if (created.code !== 0) throw new Error(created.stderr);
+    await kubectlOrThrow(cp, ['create', 'namespace', namespace]);
   } catch (error) {
     await Promise.allSettled([cp?.stop(), emulator?.close()]);
     throw error;
@@ -209,11 +208,7 @@ export async function startHarness(
       running.push(controller);
       return controller;
     },
-    async apply(objects) {
-      const input = objects.map((o) => JSON.stringify(o)).join('\n');
-      const result = await cp.kubectl(['apply', '-n', namespace, '-f', '-'], { input });
-      if (result.code !== 0) throw new Error(`kubectl apply: ${result.stderr}`);
-    },
+    apply: (objects) => applyObjects(cp, objects, namespace),
     get: (name, ns = namespace) => getOptional<PostgresDB>(client, pathOf(POSTGRESDBS, ns, name)),
     async list(ns = namespace) {
       return (await client.request<List<PostgresDB>>('GET', pathOf(POSTGRESDBS, ns))).items;

@@ -11,10 +11,15 @@ export async function kubectlOrThrow(
   return result.stdout;
 }
 
-/** `kubectl apply` of these objects, in one call. */
+/** `kubectl apply` of these objects, in one call; into `namespace` where they name none. */
 export async function applyObjects(
   cp: Pick<ControlPlane, 'kubectl'>,
   objects: readonly unknown[],
+  namespace?: string,
 ): Promise<void> {
-  await kubectlOrThrow(cp, ['apply', '-f', '-'], objects.map((object) => JSON.stringify(object)).join('\n'));
+  await kubectlOrThrow(
+    cp,
+    ['apply', ...(namespace ? ['-n', namespace] : []), '-f', '-'],
+    objects.map((object) => JSON.stringify(object)).join('\n'),
+  );
 }

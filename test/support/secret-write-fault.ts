@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeDevCerts } from '../../src/dev/control-plane/certs.js';
 import type { ControlPlane } from '../../src/dev/control-plane/control-plane.js';
+import { kubectlOrThrow } from './kubectl.js';
 
 type Data = Record<string, string> | undefined;
 
@@ -114,8 +115,7 @@ async function untilServing(
   namespace: string,
 ): Promise<void> {
   const probe = `fault-probe-${Date.now()}`;
-  const created = await cp.kubectl(['create', 'secret', 'generic', probe, '-n', namespace]);
-  if (created.code !== 0) throw new Error(created.stderr);
+  await kubectlOrThrow(cp, ['create', 'secret', 'generic', probe, '-n', namespace]);
   await cp.kubectl(['label', 'secret', probe, '-n', namespace, `${labelKey}=probe`]);
   fault.refuse = (write) => write.name === probe;
   try {
